@@ -1,0 +1,1 @@
+"""Optional plugins, advertised under the ``wisdom.plugins`` entry-point group."""

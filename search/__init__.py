@@ -1,0 +1,1 @@
+"""WISDOM component: search."""

@@ -1,0 +1,152 @@
+"""Fixtures: a real SQLite file (and PostgreSQL when WISDOM_TEST_POSTGRES_URL is set) per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from support import PEOPLE, sign_in
+
+from wisdom import create_app
+from wisdom.auth.models import User, UserRole
+from wisdom.auth.passwords import hash_password
+from wisdom.db import db
+
+POSTGRES_URL = os.environ.get("WISDOM_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+def base_config(url: str) -> dict:
+    """The configuration every test app starts from."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WISDOM_PLUGINS": [],
+    }
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty the PostgreSQL test database completely (it is used by the tests alone)."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    except sa.exc.OperationalError as error:
+        pytest.exit(f"WISDOM_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {error}", 3)
+    finally:
+        engine.dispose()
+
+
+def sqlalchemy_url(backend: str, path: Path | None = None) -> str:
+    """The SQLAlchemy URL of a test database."""
+    if backend == "postgres":
+        return POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory) -> dict[str, str]:
+    """Each backend migrated once per session through the real Alembic history."""
+    made = {}
+    for backend in BACKENDS:
+        path = tmp_path_factory.mktemp("template") / "wisdom.db"
+        if backend == "postgres":
+            _reset_postgres(POSTGRES_URL)
+        url = sqlalchemy_url(backend, path)
+        app = create_app(base_config(url))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        made[backend] = str(path) if backend == "sqlite" else url
+    return made
+
+
+@pytest.fixture(scope="session")
+def password_hashes() -> dict[str, str]:
+    """Scrypt hashes of the test passwords, computed once."""
+    return {role: hash_password(person[3]) for role, person in PEOPLE.items()}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The database backend this test runs against."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend, migrated, tmp_path) -> str:
+    """A fresh, migrated database for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "wisdom.db"
+        shutil.copy(migrated["sqlite"], path)
+        return sqlalchemy_url("sqlite", path)
+    engine = sa.create_engine(migrated["postgres"])
+    with engine.begin() as conn:
+        tables = [name for name in sa.inspect(conn).get_table_names() if name != "alembic_version"]
+        if tables:
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    engine.dispose()
+    return migrated["postgres"]
+
+
+@pytest.fixture
+def make_app(db_url, tmp_path, monkeypatch):
+    """Build an app on this test's database, with extra configuration."""
+    monkeypatch.setenv("WISDOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    built = []
+
+    def make(**overrides):
+        app = create_app(
+            {**base_config(db_url), "WISDOM_INDEX_DIR": str(tmp_path / "index"), **overrides}
+        )
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, password_hashes):
+    """An app with one account per role."""
+    app = make_app()
+    with app.app_context():
+        for role, (email, name, roles, _password) in PEOPLE.items():
+            user = User(email=email, name=name, password_hash=password_hashes[role])
+            user.roles = [UserRole(role=r) for r in roles]
+            db.session.add(user)
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like test client (cookies kept, CSRF enforced)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The app's CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def signed_in(client):
+    """Sign the client in as a role: ``signed_in('pdm')``."""
+
+    def do(role: str):
+        response = sign_in(client, role)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do

@@ -1,0 +1,37 @@
+"""Helpers the tests share: the test accounts, and posting forms as a browser would."""
+
+import re
+
+# One account per role (and one holding two), with passwords that meet the policy.
+PEOPLE = {
+    "service_user": ("sam@example.org", "Sam Okafor", ["service_user"], "probation-test-sam"),
+    "practitioner": ("priya@example.org", "Priya Shah", ["practitioner"], "practitioner-test-26"),
+    "pdm": ("morgan@example.org", "Morgan Ellis", ["pdm"], "development-test-26"),
+    "panel_member": ("alex@example.org", "Alex Byrne", ["panel_member"], "panel-member-test-26"),
+    "quality_lead": ("jo@example.org", "Jo Whitfield", ["quality_lead"], "quality-lead-test-26"),
+    "admin": ("admin@example.org", "Chris Admin", ["admin"], "administrator-test-26"),
+}
+ROLES = list(PEOPLE)
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str = "/sign-in") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    page = client.get(url)
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client, role: str):
+    """Sign in as the test account of a role; return the response."""
+    email, _name, _roles, password = PEOPLE[role]
+    token = csrf_token(client, "/sign-in")
+    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client, url: str, data: dict, token_from: str = "/"):
+    """POST a form with the session's CSRF token, as the page's form would."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, token_from)})

@@ -1,0 +1,168 @@
+"""The component and plugin API: what a package registers with the centre, and how it is loaded.
+
+The built-in packages (search, content, modules, workflows) use exactly this API, under the
+entry-point group ``wisdom.components``; optional plugins use it under ``wisdom.plugins``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+from flask import Blueprint, Flask
+
+log = logging.getLogger(__name__)
+
+COMPONENT_GROUP = "wisdom.components"
+PLUGIN_GROUP = "wisdom.plugins"
+
+
+class PluginError(RuntimeError):
+    """A component or plugin could not be found or loaded."""
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A component or plugin: a name, what it needs loaded first, and its init_app."""
+
+    name: str
+    init_app: Callable[[Flask], None]
+    requires: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the service navigation, shown to whoever may do ``permission``."""
+
+    label: str
+    endpoint: str
+    permission: str
+    order: int = 100
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel on the home page: a template rendered for whoever may do ``permission``."""
+
+    title: str
+    template: str
+    permission: str
+    order: int = 100
+    plugin: str = ""
+
+
+@dataclass
+class Registry:
+    """Everything the components and plugins of one app have registered."""
+
+    plugins: dict[str, Plugin] = field(default_factory=dict)
+    nav_items: list[NavItem] = field(default_factory=list)
+    dashboard_panels: list[DashboardPanel] = field(default_factory=list)
+    search_providers: dict[str, object] = field(default_factory=dict)
+    link_providers: list[Callable] = field(default_factory=list)
+    blueprints: dict[str, str] = field(default_factory=dict)  # blueprint name -> plugin name
+    demo_loaders: list[Callable[[], str]] = field(default_factory=list)
+
+
+def registry(app: Flask) -> Registry:
+    """The registry of ``app``."""
+    return app.extensions["wisdom"]
+
+
+def register_blueprint(app: Flask, blueprint: Blueprint, plugin: str, **options) -> None:
+    """Mount a component's blueprint and remember which component owns it."""
+    app.register_blueprint(blueprint, **options)
+    registry(app).blueprints[blueprint.name] = plugin
+
+
+def add_nav_item(app: Flask, item: NavItem) -> None:
+    """Add a link to the service navigation."""
+    items = registry(app).nav_items
+    items.append(item)
+    items.sort(key=lambda i: (i.order, i.label))
+
+
+def add_dashboard_panel(app: Flask, panel: DashboardPanel) -> None:
+    """Add a panel to the home page."""
+    panels = registry(app).dashboard_panels
+    panels.append(panel)
+    panels.sort(key=lambda p: (p.order, p.title))
+
+
+def add_search_provider(app: Flask, kind: str, provider: object) -> None:
+    """Register what turns rows of one kind into search documents."""
+    providers = registry(app).search_providers
+    if kind in providers:
+        raise PluginError(f"two search providers for the kind {kind!r}")
+    providers[kind] = provider
+
+
+def add_link_provider(app: Flask, provider: Callable) -> None:
+    """Register a function that lists records linked to a library object."""
+    registry(app).link_providers.append(provider)
+
+
+def add_demo_loader(app: Flask, loader: Callable[[], str]) -> None:
+    """Register a function that loads a component's demo content idempotently and says what it did."""
+    registry(app).demo_loaders.append(loader)
+
+
+def load_all(app: Flask) -> None:
+    """Load the built-in components, then the enabled plugins, each after what it requires."""
+    app.extensions["wisdom"] = Registry()
+    components = _from_entry_points(COMPONENT_GROUP)
+    plugins = _from_entry_points(PLUGIN_GROUP)
+    plugins.update({p.name: p for p in app.config["WISDOM_EXTRA_PLUGINS"]})
+    enabled = _enabled(app.config["WISDOM_PLUGINS"], plugins)
+    chosen = {**components, **{name: plugins[name] for name in enabled}}
+    for plugin in _in_dependency_order(chosen):
+        plugin.init_app(app)
+        registry(app).plugins[plugin.name] = plugin
+        log.debug("loaded %s", plugin.name)
+
+
+def _from_entry_points(group: str) -> dict[str, Plugin]:
+    """Every Plugin advertised under an entry-point group, by name."""
+    found = {}
+    for entry in entry_points(group=group):
+        plugin = entry.load()
+        if not isinstance(plugin, Plugin):
+            raise PluginError(f"{entry.value} is not a wisdom Plugin")
+        found[plugin.name] = plugin
+    return found
+
+
+def _enabled(setting, available: dict[str, Plugin]) -> list[str]:
+    """Names of the plugins to load: all installed when not configured."""
+    if setting is None:
+        return sorted(available)
+    names = setting if isinstance(setting, list | tuple) else str(setting).split(",")
+    names = [n.strip() for n in names if n.strip()]
+    missing = [n for n in names if n not in available]
+    if missing:
+        raise PluginError(f"WISDOM_PLUGINS names plugins that are not installed: {missing}")
+    return names
+
+
+def _in_dependency_order(chosen: dict[str, Plugin]) -> Iterable[Plugin]:
+    """Order plugins so each comes after what it requires."""
+    done: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in path:
+            raise PluginError(f"plugins require each other in a circle: {' -> '.join(path)}")
+        if name not in chosen:
+            raise PluginError(f"{path[-1]} requires {name}, which is not loaded")
+        for needed in chosen[name].requires:
+            visit(needed, (*path, name))
+        done.append(name)
+
+    for name in sorted(chosen):
+        visit(name, ())
+    return [chosen[name] for name in done]

@@ -146,3 +146,31 @@ def require(action: str, not_found: bool = False):
         return wrapped
 
     return decorate
+
+
+CLASSIFICATION_PRINCIPALS = {
+    "open": frozenset({"everyone"}),
+    "staff": frozenset({"staff"}),
+    "confidential": frozenset({"cleared"}),
+}
+
+
+def acl(classification: str, shared_with=()) -> frozenset[str]:
+    """The principals that may read something of this classification (plus named shares)."""
+    return CLASSIFICATION_PRINCIPALS[classification] | frozenset(shared_with)
+
+
+def may_read(user, classification: str, shared_with=()) -> bool:
+    """Whether the user may read something of this classification, shared with these principals."""
+    return bool(principals(user) & acl(classification, shared_with))
+
+
+def may_read_confidential_sections(user) -> bool:
+    """Whether confidential sections inside open or staff items are shown to the user."""
+    return is_cleared(user)
+
+
+def readable_classifications(user) -> list[str]:
+    """The classifications a user may read without a named share."""
+    held = principals(user)
+    return [c for c, needed in CLASSIFICATION_PRINCIPALS.items() if needed & held]

@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    teams: Mapped[list[Team]] = relationship(
+        secondary="team_members", back_populates="members", lazy="selectin"
+    )
 
     @property
     def is_active(self) -> bool:
@@ -56,6 +59,11 @@ class User(UserMixin, db.Model):
     def role_keys(self) -> list[str]:
         """The keys of the roles this user holds."""
         return sorted(r.role for r in self.roles)
+
+    @property
+    def team_ids(self) -> list[int]:
+        """The teams the user belongs to (content can be shared with a team)."""
+        return [t.id for t in self.teams]
 
     @property
     def role_labels(self) -> list[str]:
@@ -78,3 +86,28 @@ class UserRole(db.Model):
     )
     role: Mapped[str] = mapped_column(String(40), nullable=False)
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class Team(db.Model):
+    """A group of users that library items can be shared with (e.g. a local delivery unit)."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    members: Mapped[list[User]] = relationship(
+        secondary="team_members", back_populates="teams", lazy="selectin"
+    )
+
+
+class TeamMember(db.Model):
+    """A user's membership of a team."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -1,0 +1,169 @@
+"""Markdown to safe HTML: render first, then sanitise with an allow-list (nh3).
+
+Library text may hold confidential sections, fenced as ```confidential ... ```. They are split out
+before rendering, so an uncleared reader's HTML is built from text that never contained them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markupsafe import Markup, escape
+
+RESTRICTED_NOTE = "Some content is restricted."
+# attr_list and md_in_html stay off: they would let authors write attributes and raw blocks.
+EXTENSIONS = ["tables", "fenced_code", "toc", "sane_lists"]
+EXTENSION_CONFIGS = {"toc": {"permalink": False, "slugify": None}}
+TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "del", "ins",
+    "sup", "sub",
+}  # fmt: skip
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+    "th": {"scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+# GOV.UK classes are set by the sanitiser itself, replacing whatever an author wrote.
+CLASSES = {
+    "p": {"class": "govuk-body"},
+    "h1": {"class": "govuk-heading-l"},
+    "h2": {"class": "govuk-heading-m"},
+    "h3": {"class": "govuk-heading-s"},
+    "h4": {"class": "govuk-heading-s"},
+    "ul": {"class": "govuk-list govuk-list--bullet"},
+    "ol": {"class": "govuk-list govuk-list--number"},
+    "a": {"class": "govuk-link"},
+    "table": {"class": "govuk-table"},
+    "tr": {"class": "govuk-table__row"},
+    "th": {"class": "govuk-table__header"},
+    "td": {"class": "govuk-table__cell"},
+    "thead": {"class": "govuk-table__head"},
+    "tbody": {"class": "govuk-table__body"},
+    "blockquote": {"class": "govuk-inset-text"},
+    "hr": {"class": "govuk-section-break govuk-section-break--m govuk-section-break--visible"},
+}
+OPENING = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
+ITEM_LINK = re.compile(r"\[\[(?P<slug>[a-z0-9][a-z0-9-]{0,119})(?:\|(?P<text>[^\]\n]{1,200}))?\]\]")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of Markdown, open or confidential."""
+
+    text: str
+    confidential: bool
+
+
+def split(source: str) -> list[Segment]:
+    """Split Markdown into open runs and ```confidential fenced runs (other fences are left alone)."""
+    segments: list[Segment] = []
+    current: list[str] = []
+    fence: str | None = None  # the fence that opened the block we are in
+    in_confidential = False
+    for line in (source or "").replace("\r\n", "\n").split("\n"):
+        if fence is None:
+            match = OPENING.match(line)
+            if match:
+                fence = match["fence"]
+                if match["info"].lower() == "confidential":
+                    _close(segments, current, confidential=False)
+                    current, in_confidential = [], True
+                    continue
+            current.append(line)
+            continue
+        if line.strip().startswith(fence[0] * len(fence)) and set(line.strip()) == {fence[0]}:
+            fence = None
+            if in_confidential:
+                _close(segments, current, confidential=True)
+                current, in_confidential = [], False
+                continue
+        current.append(line)
+    # An unclosed confidential fence stays confidential to the end: never leak by a typo.
+    _close(segments, current, confidential=in_confidential)
+    return segments
+
+
+def _close(segments: list[Segment], lines: list[str], confidential: bool) -> None:
+    text = "\n".join(lines)
+    if text.strip() or confidential:
+        segments.append(Segment(text, confidential))
+
+
+def has_confidential(source: str) -> bool:
+    """Whether Markdown holds a confidential section."""
+    return any(s.confidential for s in split(source))
+
+
+def open_text(source: str) -> str:
+    """The Markdown an uncleared reader may see: confidential sections replaced by a note."""
+    parts = [RESTRICTED_NOTE if s.confidential else s.text for s in split(source)]
+    return "\n\n".join(parts)
+
+
+def confidential_text(source: str) -> str:
+    """Only the confidential sections' text (for the restricted search field)."""
+    return "\n\n".join(s.text for s in split(source) if s.confidential)
+
+
+def linked_slugs(source: str) -> set[str]:
+    """Slugs of the library items this Markdown links to with [[slug]]."""
+    return {m["slug"] for m in ITEM_LINK.finditer(source or "")}
+
+
+def render(source: str, *, cleared: bool, link_base: str = "/library/") -> Markup:
+    """Safe HTML for a reader: confidential sections shown only when ``cleared``."""
+    placeholders: dict[str, str] = {}
+    parts = []
+    for segment in split(source):
+        if not segment.confidential:
+            parts.append(segment.text)
+            continue
+        key = f"WISDOMSECTION{secrets.token_hex(8)}"
+        placeholders[key] = (
+            _confidential_block(segment.text, link_base) if cleared else _restricted()
+        )
+        parts.append(f"\n\n{key}\n\n")
+    html = _safe_html("\n".join(parts), link_base)
+    for key, block in placeholders.items():
+        html = html.replace(f'<p class="govuk-body">{key}</p>', block)
+    return Markup(html)  # noqa: S704 - sanitised above
+
+
+def render_plain(source: str, link_base: str = "/library/") -> Markup:
+    """Safe HTML of Markdown that has no confidential sections (e.g. a preview of open text)."""
+    return Markup(_safe_html(source, link_base))  # noqa: S704 - sanitised
+
+
+def _safe_html(source: str, link_base: str) -> str:
+    """Render Markdown, then sanitise the result."""
+    linked = ITEM_LINK.sub(lambda m: f"[{m['text'] or m['slug']}]({link_base}{m['slug']})", source)
+    html = markdown.markdown(linked, extensions=EXTENSIONS, output_format="html")
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        set_tag_attribute_values=CLASSES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def _confidential_block(text: str, link_base: str) -> str:
+    inner = _safe_html(text, link_base)
+    return (
+        '<div class="wisdom-confidential" role="region" aria-label="Confidential section">'
+        '<strong class="govuk-tag govuk-tag--red">Confidential</strong>'
+        f"{inner}</div>"
+    )
+
+
+def _restricted() -> str:
+    return f'<div class="govuk-inset-text wisdom-restricted">{escape(RESTRICTED_NOTE)}</div>'

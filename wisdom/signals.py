@@ -1,0 +1,9 @@
+"""Signals that services emit after their writes, for components and plugins to react to."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+item_saved = _signals.signal("item-saved")  # sender: the app; item=..., version=...
+item_archived = _signals.signal("item-archived")
+user_changed = _signals.signal("user-changed")

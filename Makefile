@@ -20,6 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/wisdom db upgrade
 	$(BIN)/wisdom demo load
+	$(BIN)/wisdom search sync
 	$(BIN)/wisdom run --host 127.0.0.1 --port 5000
 
 ## Install the dev extras and run the whole suite (browser tests run when Chromium is installed)

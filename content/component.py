@@ -16,6 +16,7 @@ from wisdom.components import (
     add_dashboard_panel,
     add_demo_loader,
     add_nav_item,
+    add_search_provider,
     register_blueprint,
 )
 
@@ -24,11 +25,13 @@ DEMO = Path(__file__).parent / "demo"
 
 def init_app(app: Flask) -> None:
     """Register the library's routes, navigation, home-page panels, commands and demo content."""
-    from content import editing, findings, policy  # noqa: F401 - routes register on import
+    from content import editing, findings, policy, transfer_views  # noqa: F401 - routes register on import
     from content.blueprint import bp
+    from content.search_provider import LibraryProvider
 
     policy.define_actions()
     register_blueprint(app, bp, "content")
+    add_search_provider(app, "item", LibraryProvider())
     add_nav_item(
         app, NavItem("Library", "library.browse", "library.read", order=20, plugin="content")
     )

@@ -181,3 +181,13 @@ class PathwayForm(FlaskForm):
     name = StringField("Name", widget=GovTextInput())
     description = TextAreaField("Description", widget=GovTextArea())
     submit = SubmitField("Add pathway", widget=GovSubmitInput())
+
+
+class ImportForm(FlaskForm):
+    """Upload a .zip of the library to import."""
+
+    archive = FileField("Upload a .zip file", widget=GovFileInput())
+    dry_run = BooleanField(
+        "Check the file and report, but change nothing", widget=GovCheckboxInput()
+    )
+    submit = SubmitField("Import", widget=GovSubmitInput())

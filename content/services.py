@@ -25,6 +25,7 @@ from content.models import (
     ItemVersion,
     Pathway,
 )
+from search import outbox
 from wisdom import markup, signals
 from wisdom.audit.services import record
 from wisdom.db import db, utcnow
@@ -225,6 +226,7 @@ def set_archived(item: Item, archived: bool, actor) -> None:
         return
     item.archived = archived
     item.updated_at = utcnow()
+    outbox.enqueue(f"item:{item.id}")
     _flush_or_stale(item)
     record("item_archived" if archived else "item_unarchived", "item", item.id, actor=actor)
     signals.item_archived.send(current_app._get_current_object(), item=item)
@@ -259,6 +261,7 @@ def _new_version(
     )  # fmt: skip
     db.session.add(version)
     _refresh_links_and_terms(item)
+    outbox.enqueue(f"item:{item.id}")
     signals.item_saved.send(current_app._get_current_object(), item=item, version=version)
     return version
 
@@ -308,6 +311,7 @@ def share(item: Item, *, user_id: int | None = None, team_id: int | None = None,
     exists = any(s.user_id == user_id and s.team_id == team_id for s in item.shares)
     if not exists:
         item.shares.append(ItemShare(user_id=user_id, team_id=team_id))
+        outbox.enqueue(f"item:{item.id}")
         record("item_shared", "item", item.id, actor=actor, user=user_id, team=team_id)
 
 

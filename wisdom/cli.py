@@ -27,6 +27,14 @@ class WisdomGroup(FlaskGroup):
         """Run the command; show a failure as one line, keep the detail in the log."""
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as error:
+            # Click would print the usage and a hint over three lines; keep its exit code 2.
+            hint = f" Try '{error.ctx.command_path} --help'." if error.ctx else ""
+            short = click.ClickException(f"{error.format_message()}{hint}")
+            short.exit_code = error.exit_code
+            raise short from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - the one place that catches everything

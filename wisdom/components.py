@@ -114,26 +114,36 @@ def add_demo_loader(app: Flask, loader: Callable[[], str]) -> None:
 def load_all(app: Flask) -> None:
     """Load the built-in components, then the enabled plugins, each after what it requires."""
     app.extensions["wisdom"] = Registry()
-    components = _from_entry_points(COMPONENT_GROUP)
-    plugins = _from_entry_points(PLUGIN_GROUP)
-    plugins.update({p.name: p for p in app.config["WISDOM_EXTRA_PLUGINS"]})
-    enabled = _enabled(app.config["WISDOM_PLUGINS"], plugins)
-    chosen = {**components, **{name: plugins[name] for name in enabled}}
+    components = {entry.name: _load(entry) for entry in entry_points(group=COMPONENT_GROUP)}
+    # Only the enabled plugins are imported, so a broken or unwanted one can be switched off.
+    advertised = {entry.name: entry for entry in entry_points(group=PLUGIN_GROUP)}
+    extra = {p.name: p for p in app.config["WISDOM_EXTRA_PLUGINS"]}
+    enabled = _enabled(app.config["WISDOM_PLUGINS"], {**advertised, **extra})
+    clashes = sorted(set(enabled) & set(components))
+    if clashes:
+        raise PluginError(f"plugins may not take the names of built-in components: {clashes}")
+    plugins = {name: extra[name] if name in extra else _load(advertised[name]) for name in enabled}
+    chosen = {**components, **plugins}
     for plugin in _in_dependency_order(chosen):
         plugin.init_app(app)
         registry(app).plugins[plugin.name] = plugin
         log.debug("loaded %s", plugin.name)
 
 
-def _from_entry_points(group: str) -> dict[str, Plugin]:
-    """Every Plugin advertised under an entry-point group, by name."""
-    found = {}
-    for entry in entry_points(group=group):
+def _load(entry) -> Plugin:
+    """Import the Plugin an entry point advertises, checking it is one and is named as advertised."""
+    try:
         plugin = entry.load()
-        if not isinstance(plugin, Plugin):
-            raise PluginError(f"{entry.value} is not a wisdom Plugin")
-        found[plugin.name] = plugin
-    return found
+    except Exception as error:  # noqa: BLE001 - any import failure is reported the same way
+        raise PluginError(
+            f"the {entry.group} entry point {entry.name} = {entry.value} could not be loaded: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(plugin, Plugin):
+        raise PluginError(f"{entry.value} is not a wisdom Plugin")
+    if plugin.name != entry.name:
+        raise PluginError(f"{entry.value} is advertised as {entry.name} but is named {plugin.name}")
+    return plugin
 
 
 def _enabled(setting, available: dict[str, Plugin]) -> list[str]:
@@ -156,7 +166,8 @@ def _in_dependency_order(chosen: dict[str, Plugin]) -> Iterable[Plugin]:
         if name in done:
             return
         if name in path:
-            raise PluginError(f"plugins require each other in a circle: {' -> '.join(path)}")
+            circle = (*path[path.index(name) :], name)
+            raise PluginError(f"plugins require each other in a circle: {' -> '.join(circle)}")
         if name not in chosen:
             raise PluginError(f"{path[-1]} requires {name}, which is not loaded")
         for needed in chosen[name].requires:

@@ -16,14 +16,15 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from wisdom.access import ROLES
 
 
-def role_choices() -> list[tuple[str, str]]:
-    """Every role as a checkbox choice."""
-    return [(key, role.label) for key, role in ROLES.items()]
+def role_choices() -> list[SelectChoice]:
+    """Every role as a checkbox choice (WTForms 3.3 deprecates tuples)."""
+    return [SelectChoice(key, role.label) for key, role in ROLES.items()]
 
 
 class UserDetailsForm(FlaskForm):

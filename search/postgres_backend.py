@@ -1,0 +1,328 @@
+"""PostgreSQL full-text backend: weighted tsvector, GIN indexes, websearch-style queries built
+from the same clauses as Whoosh, ts_headline snippets. Every web node queries the same engine."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime, timedelta
+
+from markupsafe import escape
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, TEXT
+from sqlalchemy.exc import SQLAlchemyError
+
+from search.documents import SearchDocument
+from search.engine import UPDATED_BUCKETS, Hit, SearchRequest, SearchResults, SearchUnavailable
+from wisdom.db import db
+
+log = logging.getLogger(__name__)
+START, STOP = "\x01", "\x02"  # highlight markers that cannot occur in escaped text
+WORD = re.compile(r"[a-z0-9']{2,40}")
+HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=' … '"
+UPSERT = text(
+    """
+    INSERT INTO search_documents (id, kind, slug, title, summary, body, restricted, tags, pathways,
+        acl, section, classification, url, updated, review_by, tsv_open, tsv_all)
+    VALUES (:id, :kind, :slug, :title, :summary, :body, :restricted, :tags, :pathways, :acl,
+        :section, :classification, :url, :updated, :review_by,
+        setweight(to_tsvector('english', :title), 'A')
+          || setweight(to_tsvector('english', :summary || ' ' || array_to_string(:tags, ' ')), 'B')
+          || setweight(to_tsvector('english', :body), 'C'),
+        setweight(to_tsvector('english', :title), 'A')
+          || setweight(to_tsvector('english', :summary || ' ' || array_to_string(:tags, ' ')), 'B')
+          || setweight(to_tsvector('english', :body), 'C')
+          || setweight(to_tsvector('english', :restricted), 'C'))
+    ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, slug = EXCLUDED.slug,
+        title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
+        restricted = EXCLUDED.restricted, tags = EXCLUDED.tags, pathways = EXCLUDED.pathways,
+        acl = EXCLUDED.acl, section = EXCLUDED.section, classification = EXCLUDED.classification,
+        url = EXCLUDED.url, updated = EXCLUDED.updated, review_by = EXCLUDED.review_by,
+        tsv_open = EXCLUDED.tsv_open, tsv_all = EXCLUDED.tsv_all
+    """
+).bindparams(
+    bindparam("tags", type_=ARRAY(TEXT)),
+    bindparam("pathways", type_=ARRAY(TEXT)),
+    bindparam("acl", type_=ARRAY(TEXT)),
+)
+
+
+class PostgresBackend:
+    """Search in PostgreSQL itself, for shared deployments."""
+
+    name = "postgres"
+
+    def healthy(self) -> bool:
+        """Whether the search table can be read."""
+        try:
+            db.session.execute(text("SELECT 1 FROM search_documents LIMIT 1"))
+            return True
+        except SQLAlchemyError:
+            db.session.rollback()
+            return False
+
+    def rebuilding(self) -> bool:
+        """A rebuild here is one transaction: readers never see it half done."""
+        return False
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def write(self, documents: dict[str, SearchDocument | None]) -> None:
+        """Upsert or delete documents in the caller's transaction (committed with the outbox)."""
+        gone = [doc_id for doc_id, d in documents.items() if d is None or _row(d) is None]
+        rows = [r for r in (_row(d) for d in documents.values() if d is not None) if r is not None]
+        if gone:
+            db.session.execute(
+                text("DELETE FROM search_documents WHERE id = ANY(:ids)").bindparams(
+                    bindparam("ids", type_=ARRAY(TEXT))
+                ),
+                {"ids": gone},
+            )
+        if rows:
+            db.session.execute(UPSERT, rows)
+            _remember_words(rows)
+
+    def rebuild(self, documents, progress=None) -> int:
+        """Replace every document in one transaction: searches see the old set until commit."""
+        db.session.execute(text("DELETE FROM search_documents"))
+        count, batch = 0, []
+        for document in documents:
+            row = _row(document)
+            if row is not None:
+                batch.append(row)
+            if progress:
+                progress(1)
+            if len(batch) >= 500:
+                db.session.execute(UPSERT, batch)
+                _remember_words(batch)
+                count, batch = count + len(batch), []
+        if batch:
+            db.session.execute(UPSERT, batch)
+            _remember_words(batch)
+            count += len(batch)
+        db.session.commit()
+        return count
+
+    def stored(self) -> dict[str, dict]:
+        """Indexed ids with the fields 'check' compares."""
+        rows = db.session.execute(
+            text("SELECT id, title, classification, updated FROM search_documents")
+        ).all()
+        return {
+            r.id: {"title": r.title, "classification": r.classification, "updated": r.updated}
+            for r in rows
+        }
+
+    def clear(self) -> None:
+        """Remove every document."""
+        db.session.execute(text("DELETE FROM search_documents"))
+        db.session.commit()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run a search inside what the principals may see: totals, facets and snippets too."""
+        started = time.perf_counter()
+        tsquery, params = _tsquery(request)
+        if tsquery is None:
+            return SearchResults(0, [], {}, request.page, request.page_size)
+        vector = "tsv_all" if request.cleared else "tsv_open"
+        where, params = _where(request, vector, params)
+        source = f"search_documents d, ({tsquery}) AS query(q)"
+        try:
+            total = db.session.execute(
+                text(f"SELECT count(*) FROM {source} WHERE {where}"), params
+            ).scalar()
+            order = (
+                "d.updated DESC, d.id"
+                if request.sort == "date"
+                else "rank DESC, d.updated DESC, d.id"
+            )
+            boost = _phrase_boost(request, vector, params)
+            rows = db.session.execute(
+                text(
+                    f"""
+                    SELECT d.id, d.kind, d.slug, d.title, d.url, d.summary, d.classification, d.pathways, d.updated,
+                        ts_rank_cd({vector}, q, 1) * (1 + {boost}) AS rank,
+                        ts_headline('english', d.body, q, :headline) AS body_snippet,
+                        {"ts_headline('english', d.restricted, q, :headline)" if request.cleared else "''"} AS restricted_snippet
+                    FROM {source}
+                    WHERE {where}
+                    ORDER BY {order} LIMIT :limit OFFSET :offset
+                    """
+                ),
+                {
+                    **params,
+                    "headline": HEADLINE,
+                    "limit": request.page_size,
+                    "offset": (request.page - 1) * request.page_size,
+                },
+            ).all()
+            facets = self._facets(source, where, params)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.error("ALERT: PostgreSQL search failed (%s)", error)
+            raise SearchUnavailable("the search tables cannot be read") from error
+        hits = [_hit(r) for r in rows]
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchResults(total, hits, facets, request.page, request.page_size, elapsed)
+
+    def _facets(self, source: str, where: str, params: dict) -> dict[str, dict[str, int]]:
+        """Counts for every facet under the same permission and query conditions."""
+        base = f"FROM {source} WHERE {where}"
+        facets = {}
+        for name, expression in (("kind", "d.kind"), ("section", "d.section")):
+            rows = db.session.execute(
+                text(f"SELECT {expression} AS v, count(*) {base} GROUP BY 1"), params
+            ).all()
+            facets[name] = {r.v: r.count for r in rows if r.v}
+        for name, column in (("pathways", "pathways"), ("tags", "tags")):
+            rows = db.session.execute(
+                text(f"SELECT unnest(d.{column}) AS v, count(*) {base} GROUP BY 1"), params
+            ).all()
+            facets[name] = {r.v: r.count for r in rows if r.v}
+        now = datetime.now()
+        month, year = now - timedelta(days=31), now - timedelta(days=366)
+        rows = db.session.execute(
+            text(
+                f"SELECT CASE WHEN d.updated >= :month THEN 'month' WHEN d.updated >= :year THEN 'year' ELSE 'older' END AS v, count(*) {base} GROUP BY 1"
+            ),
+            {**params, "month": month, "year": year},
+        ).all()
+        facets["updated"] = {r.v: r.count for r in rows}
+        return facets
+
+    def suggest_terms(self, word: str, limit: int = 5) -> list[str]:
+        """Known words close to a misspelt one (callers check each has permitted hits)."""
+        rows = db.session.execute(
+            text(
+                "SELECT term FROM search_terms WHERE term % :w ORDER BY similarity(term, :w) DESC, term LIMIT :n"
+            ),
+            {"w": word.lower(), "n": limit},
+        ).all()
+        return [r.term for r in rows]
+
+    def titles_starting(
+        self, prefix: str, principals: frozenset[str], limit: int = 8
+    ) -> list[dict]:
+        """Titles of permitted documents with a word starting with ``prefix``."""
+        rows = db.session.execute(
+            text(
+                "SELECT title, url FROM search_documents WHERE acl && :p "
+                "AND to_tsvector('simple', title) @@ to_tsquery('simple', :w || ':*') ORDER BY title LIMIT :n"
+            ).bindparams(bindparam("p", type_=ARRAY(TEXT))),
+            {"p": sorted(principals), "w": re.sub(r"[^\w]", "", prefix.lower()), "n": limit},
+        ).all()
+        return [{"title": r.title, "url": r.url} for r in rows]
+
+
+def _tsquery(request: SearchRequest) -> tuple[str | None, dict]:
+    """SQL building the tsquery from the request's clauses, with every word a bound value."""
+    params: dict = {}
+    parts = []
+
+    def alternative(words: list[str], prefix: bool) -> str:
+        key = f"w{len(params)}"
+        if prefix:
+            params[key] = re.sub(r"[^\w]", "", words[-1].lower()) + ":*"
+            return f"to_tsquery('english', :{key})"
+        params[key] = " ".join(words)
+        return f"{'phraseto_tsquery' if len(words) > 1 else 'plainto_tsquery'}('english', :{key})"
+
+    for clause in request.clauses:
+        options = [alternative(words, clause.prefix) for words in clause.alternatives]
+        parts.append("(" + " || ".join(options) + ")")
+    if not parts:
+        return None, params
+    query = " && ".join(parts)
+    for words in request.excluded:
+        query = f"({query}) && !!{alternative(words, False)}"
+    return f"SELECT {query}", params
+
+
+def _where(request: SearchRequest, vector: str, params: dict) -> tuple[str, dict]:
+    """The WHERE clause: match, permission, kinds and facet filters (``q`` is the tsquery)."""
+    params = {**params, "principals": sorted(request.principals) or ["-"]}
+    conditions = [f"d.{vector} @@ q", "d.acl && CAST(:principals AS text[])"]
+    if request.kinds:
+        params["kinds"] = list(request.kinds)
+        conditions.append("d.kind = ANY(CAST(:kinds AS text[]))")
+    for name, values in request.filters.items():
+        if not values:
+            continue
+        key = f"f_{name}"
+        if name in ("pathways", "tags"):
+            params[key] = [v.lower() if name == "tags" else v for v in values]
+            conditions.append(f"d.{name} && CAST(:{key} AS text[])")
+        elif name in ("kind", "section"):
+            params[key] = list(values)
+            conditions.append(f"d.{name} = ANY(CAST(:{key} AS text[]))")
+        elif name == "updated":
+            ranges = []
+            now = datetime.now()
+            newer = None
+            for bucket, _label, days in UPDATED_BUCKETS:
+                start = now - timedelta(days=days) if days else None
+                if bucket in values:
+                    low = f"d.updated >= :{key}_{bucket}_from" if start else "TRUE"
+                    high = f"d.updated < :{key}_{bucket}_to" if newer else "TRUE"
+                    if start:
+                        params[f"{key}_{bucket}_from"] = start
+                    if newer:
+                        params[f"{key}_{bucket}_to"] = newer
+                    ranges.append(f"({low} AND {high})")
+                newer = start
+            if ranges:
+                conditions.append("(" + " OR ".join(ranges) + ")")
+    return " AND ".join(conditions), params
+
+
+def _phrase_boost(request: SearchRequest, vector: str, params: dict) -> str:
+    """1 when the whole query appears as a phrase, else 0 (exact phrases rank higher)."""
+    if len(request.boost_phrase) < 2:
+        return "0"
+    params["boost_phrase"] = " ".join(request.boost_phrase)
+    return f"(CASE WHEN d.{vector} @@ phraseto_tsquery('english', :boost_phrase) THEN 1 ELSE 0 END)"
+
+
+def _hit(row) -> Hit:
+    snippet = row.body_snippet if START in (row.body_snippet or "") else ""
+    if not snippet and START in (row.restricted_snippet or ""):
+        snippet = row.restricted_snippet
+    html = str(escape(snippet or "")).replace(START, "<mark>").replace(STOP, "</mark>")
+    return Hit(
+        id=row.id, kind=row.kind, title=row.title, url=row.url, slug=row.slug or "", score=float(row.rank or 0),
+        snippet=html, summary=row.summary or "", classification=row.classification,
+        pathways=list(row.pathways or []), updated=row.updated,
+    )  # fmt: skip
+
+
+def _row(document: SearchDocument) -> dict | None:
+    """A checked row for a document, or None if it is not fit to index."""
+    if not document.id or not document.acl or not document.title:
+        log.error("search document %r skipped: it needs an id, a title and an ACL", document.id)
+        return None
+    clean = lambda value: (value or "").replace("\x00", "")  # noqa: E731
+    return {
+        "id": document.id, "kind": document.kind, "slug": document.slug, "title": clean(document.title),
+        "summary": clean(document.summary), "body": clean(document.body), "restricted": clean(document.restricted),
+        "tags": [t.lower() for t in document.tags], "pathways": list(document.pathways),
+        "acl": sorted(document.acl), "section": document.section or document.kind,
+        "classification": document.classification, "url": document.url,
+        "updated": document.updated or datetime(1970, 1, 1), "review_by": document.review_by,
+    }  # fmt: skip
+
+
+def _remember_words(rows: list[dict]) -> None:
+    """Keep the vocabulary for 'did you mean' (results are still checked per user)."""
+    words = set()
+    for row in rows:
+        words.update(WORD.findall(f"{row['title']} {row['summary']} {row['body']}".lower()))
+    if words:
+        db.session.execute(
+            text(
+                "INSERT INTO search_terms (term) SELECT unnest(CAST(:w AS text[])) ON CONFLICT DO NOTHING"
+            ),
+            {"w": sorted(words)},
+        )

@@ -1,0 +1,388 @@
+"""Whoosh 2.7.4 backend. One writer per index; searchers per thread, reopened when out of date
+(never ``refresh()``); permission filter sets cached per searcher; rebuilds built aside, swapped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from whoosh import index
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.query import And, AndMaybe, AndNot, DateRange, Every, Or, Phrase, Prefix, Term
+from whoosh.sorting import Count, FieldFacet, QueryFacet
+
+from search.documents import SearchDocument
+from search.engine import UPDATED_BUCKETS, Hit, SearchRequest, SearchResults, SearchUnavailable
+
+log = logging.getLogger(__name__)
+TEXT_FIELDS = ("title", "summary", "body")
+MAX_FIELD = 1_000_000
+CURRENT = "current"
+REBUILDING = "REBUILDING"
+
+
+def schema() -> Schema:
+    """The index schema: title and summary weigh more than body."""
+    analyzer = StemmingAnalyzer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        kind=ID(stored=True),
+        slug=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
+        summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
+        body=TEXT(analyzer=analyzer, stored=True),
+        restricted=TEXT(analyzer=analyzer, stored=True),
+        words=TEXT(analyzer=StandardAnalyzer()),  # unstemmed open words, for "did you mean"
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=2.0),
+        pathways=KEYWORD(stored=True, commas=True),
+        acl=KEYWORD(commas=True),
+        section=ID(stored=True),
+        classification=ID(stored=True),
+        updated=DATETIME(stored=True, sortable=True),
+        review_by=DATETIME(stored=True, sortable=True),
+        url=STORED(),
+    )
+
+
+class WhooshBackend:
+    """The default search engine, kept under instance/index/."""
+
+    name = "whoosh"
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._local = threading.local()
+
+    # --- index directories -------------------------------------------------------------------
+
+    def _target(self) -> Path:
+        """The directory of the live index."""
+        link = self.root / CURRENT
+        try:
+            return self.root / os.readlink(link)
+        except OSError:
+            raise SearchUnavailable(
+                "the search index is missing: run 'wisdom search rebuild'"
+            ) from None
+
+    def healthy(self) -> bool:
+        """Whether the live index opens and reads."""
+        try:
+            searcher = index.open_dir(str(self._target())).searcher()
+        except Exception:  # noqa: BLE001 - any failure means 'not healthy'
+            return False
+        searcher.close()
+        return True
+
+    def _new_directory(self) -> Path:
+        target = self.root / f"gen-{time.time_ns()}"
+        target.mkdir(parents=True)
+        return target
+
+    def _swap(self, target: Path) -> None:
+        """Point 'current' at a new index atomically; readers move over at their next search."""
+        temporary = self.root / f".{CURRENT}-{time.time_ns()}"
+        os.symlink(target.name, temporary)
+        os.replace(temporary, self.root / CURRENT)
+
+    def rebuilding(self) -> bool:
+        """Whether a rebuild is in progress (index writes wait for it)."""
+        return (self.root / REBUILDING).exists()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _searcher(self):
+        """This thread's searcher, reopened when the index changed or was swapped."""
+        target = self._target()
+        local = self._local.__dict__
+        searcher = local.get("searcher")
+        if searcher is not None and local.get("target") == target:
+            try:
+                if searcher.up_to_date():
+                    return searcher
+            except Exception:  # noqa: BLE001 - an unreadable index is reopened, then fails closed
+                log.warning("search index changed under a searcher; reopening")
+        if searcher is not None:
+            searcher.close()
+            local.clear()
+        try:
+            searcher = index.open_dir(str(target)).searcher()
+        except Exception as error:
+            log.error(
+                "ALERT: the search index cannot be opened (%s); search is off until 'wisdom search rebuild'",
+                error,
+            )
+            raise SearchUnavailable("the search index cannot be read") from error
+        local.update(searcher=searcher, target=target, allowed={})
+        return searcher
+
+    def _allowed(self, searcher, principals: frozenset[str]) -> set:
+        """Document numbers the principals may see: computed once per searcher and principal set."""
+        cache = self._local.__dict__["allowed"]
+        if principals not in cache:
+            query = Or([Term("acl", p) for p in sorted(principals)]) if principals else None
+            cache[principals] = set(searcher.docs_for_query(query)) if query else set()
+        return cache[principals]
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run a search inside what the principals may see: totals, facets and snippets too."""
+        started = time.perf_counter()
+        try:
+            searcher = self._searcher()
+            allowed = self._allowed(searcher, request.principals)
+            fields = self._fields(request.cleared)
+            query = self._query(request, fields)
+            if query is None:
+                return SearchResults(0, [], {}, request.page, request.page_size)
+            allow = self._filtered(searcher, allowed, request)
+            facets = {
+                "kind": FieldFacet("kind", maptype=Count),
+                "pathways": FieldFacet("pathways", allow_overlap=True, maptype=Count),
+                "tags": FieldFacet("tags", allow_overlap=True, maptype=Count),
+                "section": FieldFacet("section", maptype=Count),
+                "updated": QueryFacet(self._updated_ranges(), maptype=Count),
+            }
+            options = {"filter": allow, "groupedby": facets, "terms": True}
+            if request.sort == "date":
+                options["sortedby"] = "updated"
+                options["reverse"] = True
+            end = request.page * request.page_size
+            results = searcher.search(query, limit=end, **options)
+            results.fragmenter = ContextFragmenter(maxchars=200, surround=40)
+            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+            hits = [self._hit(h, request.cleared) for h in results[end - request.page_size : end]]
+            counts = {name: dict(results.groups(name)) for name in facets}
+            total = len(results)
+        except SearchUnavailable:
+            raise
+        except Exception as error:
+            log.error("ALERT: search failed on the index (%s)", error)
+            raise SearchUnavailable("the search index cannot be read") from error
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchResults(total, hits, counts, request.page, request.page_size, elapsed)
+
+    def _fields(self, cleared: bool) -> tuple[str, ...]:
+        """Text fields searched: the restricted field only for cleared readers."""
+        return (*TEXT_FIELDS, "restricted") if cleared else TEXT_FIELDS
+
+    def _filtered(self, searcher, allowed: set, request: SearchRequest) -> set:
+        """The allowed documents narrowed by the chosen facet values and kinds."""
+        parts = []
+        if request.kinds:
+            parts.append(Or([Term("kind", k) for k in request.kinds]))
+        for name, values in request.filters.items():
+            if not values:
+                continue
+            if name == "updated":
+                ranges = dict(self._updated_ranges())
+                parts.append(Or([ranges[v] for v in values if v in ranges]))
+            else:
+                parts.append(Or([Term(name, v.lower() if name == "tags" else v) for v in values]))
+        if not parts:
+            return allowed
+        return allowed & set(searcher.docs_for_query(And(parts)))
+
+    def _updated_ranges(self) -> dict:
+        now = datetime.now()
+        ranges = {}
+        newer = None
+        for key, _label, days in UPDATED_BUCKETS:
+            start = now - timedelta(days=days) if days else None
+            ranges[key] = DateRange("updated", start, newer) if (start or newer) else Every()
+            newer = start
+        return ranges
+
+    def _query(self, request: SearchRequest, fields: tuple[str, ...]):
+        """Build the Whoosh query from the request's clauses; user text never reaches a parser."""
+        schema_ = self._local.__dict__["searcher"].schema
+        clauses = []
+        for clause in request.clauses:
+            alternatives = [
+                self._match(schema_, words, fields, clause.prefix) for words in clause.alternatives
+            ]
+            alternatives = [a for a in alternatives if a is not None]
+            if alternatives:
+                clauses.append(Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+        if not clauses:
+            return None
+        query = And(clauses) if len(clauses) > 1 else clauses[0]
+        excluded = [self._match(schema_, words, fields, False) for words in request.excluded]
+        excluded = [e for e in excluded if e is not None]
+        if excluded:
+            query = AndNot(query, Or(excluded))
+        if len(request.boost_phrase) > 1:
+            phrase = self._match(schema_, request.boost_phrase, fields, False, boost=2.0)
+            if phrase is not None:
+                query = AndMaybe(query, phrase)
+        return query
+
+    def _match(self, schema_, words: list[str], fields, prefix: bool, boost: float = 1.0):
+        """Any field matching the words (a term, a phrase or a prefix)."""
+        options = []
+        for name in fields:
+            tokens = [t.text for w in words for t in schema_[name].analyzer(w, mode="query")]
+            if prefix:
+                options.append(Prefix(name, words[-1].lower(), boost=boost))
+            elif len(tokens) == 1:
+                options.append(Term(name, tokens[0], boost=boost))
+            elif len(tokens) > 1:
+                options.append(Phrase(name, tokens, boost=boost))
+        if len(words) == 1 and not prefix:
+            options.append(Term("tags", words[0], boost=boost))
+        return Or(options) if options else None
+
+    def _hit(self, hit, cleared: bool) -> Hit:
+        """A result with a highlighted snippet from the fields the reader may see."""
+        snippet = ""
+        for name in ("body", "summary", *(("restricted",) if cleared else ())):
+            snippet = hit.highlights(name, top=2)
+            if snippet:
+                break
+        return Hit(
+            id=hit["id"], kind=hit["kind"], title=hit["title"], url=hit["url"], slug=hit.get("slug", ""),
+            score=float(hit.score or 0.0), snippet=snippet, summary=hit.get("summary", ""),
+            classification=hit.get("classification", "open"),
+            pathways=[p for p in (hit.get("pathways") or "").split(",") if p], updated=hit.get("updated"),
+        )  # fmt: skip
+
+    def suggest_terms(self, word: str, limit: int = 5) -> list[str]:
+        """Words in the index close to a misspelt one (callers check each has permitted hits)."""
+        searcher = self._searcher()
+        found: list[str] = []
+        for candidate in searcher.corrector("words").suggest(word, limit=limit):
+            if candidate not in found:
+                found.append(candidate)
+        return found[:limit]
+
+    def titles_starting(
+        self, prefix: str, principals: frozenset[str], limit: int = 8
+    ) -> list[dict]:
+        """Titles of permitted documents with a word starting with ``prefix`` (autocomplete)."""
+        searcher = self._searcher()
+        allowed = self._allowed(searcher, principals)
+        results = searcher.search(Prefix("title", prefix.lower()), filter=allowed, limit=limit)
+        return [{"title": h["title"], "url": h["url"]} for h in results]
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def write(self, documents: dict[str, SearchDocument | None], timeout: float = 30.0) -> None:
+        """Apply documents (None removes) in one commit by the single index writer."""
+        if self.rebuilding():
+            raise SearchUnavailable("a rebuild is in progress; changes wait in the outbox")
+        try:
+            ix = index.open_dir(str(self._target()))
+        except SearchUnavailable:
+            raise
+        except Exception as error:
+            raise SearchUnavailable("the search index cannot be opened for writing") from error
+        writer = ix.writer(timeout=timeout)
+        try:
+            for doc_id, document in documents.items():
+                fields = _fields(document) if document is not None else None
+                if fields is None:
+                    writer.delete_by_term("id", doc_id)
+                else:
+                    writer.update_document(**fields)
+            writer.commit()
+        except BaseException:
+            writer.cancel()  # a failed commit would otherwise keep the lock
+            raise
+        finally:
+            ix.close()
+
+    def rebuild(self, documents, progress=None) -> int:
+        """Build a new index aside from every document, then swap it in; search keeps working."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        flag = self.root / REBUILDING
+        flag.write_text(str(os.getpid()))
+        try:
+            target = self._new_directory()
+            ix = index.create_in(str(target), schema())
+            writer = ix.writer(procs=2, multisegment=True, limitmb=256)
+            count = 0
+            try:
+                for document in documents:
+                    fields = _fields(document)
+                    if fields is not None:
+                        writer.add_document(**fields)
+                        count += 1
+                    if progress:
+                        progress(1)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            self._swap(target)
+            self._remove_old(keep=target)
+            return count
+        finally:
+            flag.unlink(missing_ok=True)
+
+    def _remove_old(self, keep: Path) -> None:
+        """Delete index generations other than the live one (open readers keep their files)."""
+        for path in self.root.glob("gen-*"):
+            if path != keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def stored(self) -> dict[str, dict]:
+        """Every indexed document's id with the stored fields that 'check' compares."""
+        searcher = index.open_dir(str(self._target())).searcher()
+        try:
+            return {
+                f["id"]: {
+                    "title": f.get("title"),
+                    "classification": f.get("classification"),
+                    "updated": f.get("updated"),
+                }
+                for f in searcher.all_stored_fields()
+            }
+        finally:
+            searcher.close()
+
+    def clear(self) -> None:
+        """Remove the index entirely (tests and 'rebuild' from nothing)."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _fields(document: SearchDocument) -> dict | None:
+    """Checked index fields of a document, or None if it is not fit to index (it is skipped)."""
+    try:
+        if not document.id or not document.acl or not document.title:
+            raise ValueError("a document needs an id, a title and at least one ACL principal")
+        fields = {
+            "id": _text(document.id, 160), "kind": _text(document.kind, 40), "slug": _text(document.slug, 160),
+            "title": _text(document.title, 1000), "summary": _text(document.summary, MAX_FIELD),
+            "words": " ".join((_text(document.title, 1000), _text(document.summary, MAX_FIELD), _text(document.body, MAX_FIELD))),
+            "body": _text(document.body, MAX_FIELD), "restricted": _text(document.restricted, MAX_FIELD),
+            "tags": ",".join(_text(t, 80).replace(",", " ") for t in document.tags),
+            "pathways": ",".join(_text(p, 80) for p in document.pathways),
+            "acl": ",".join(_text(p, 120) for p in sorted(document.acl)),
+            "section": _text(document.section or document.kind, 80),
+            "classification": _text(document.classification, 20), "url": _text(document.url, 500),
+            "updated": document.updated or datetime(1970, 1, 1),
+        }  # fmt: skip
+        if document.review_by:
+            fields["review_by"] = datetime(
+                document.review_by.year, document.review_by.month, document.review_by.day
+            )
+        return fields
+    except (TypeError, ValueError, AttributeError) as error:
+        log.error("search document %r skipped: %s", getattr(document, "id", "?"), error)
+        return None
+
+
+def _text(value, limit: int) -> str:
+    """A clean string for the index."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value.replace("\x00", "")[:limit]

@@ -14,10 +14,9 @@ from pathlib import Path
 from whoosh import index
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.query import And, AndMaybe, AndNot, DateRange, Every, Or, Phrase, Prefix, Term
-from whoosh.sorting import Count, FieldFacet, QueryFacet
 
+from search import snippets, whoosh_facets
 from search.documents import SearchDocument
 from search.engine import UPDATED_BUCKETS, Hit, SearchRequest, SearchResults, SearchUnavailable
 
@@ -120,7 +119,7 @@ class WhooshBackend:
                 error,
             )
             raise SearchUnavailable("the search index cannot be read") from error
-        local.update(searcher=searcher, target=target, allowed={})
+        local.update(searcher=searcher, target=target, allowed={}, facets=None)
         return searcher
 
     def _allowed(self, searcher, principals: frozenset[str]) -> set:
@@ -142,24 +141,24 @@ class WhooshBackend:
             if query is None:
                 return SearchResults(0, [], {}, request.page, request.page_size)
             allow = self._filtered(searcher, allowed, request)
-            facets = {
-                "kind": FieldFacet("kind", maptype=Count),
-                "pathways": FieldFacet("pathways", allow_overlap=True, maptype=Count),
-                "tags": FieldFacet("tags", allow_overlap=True, maptype=Count),
-                "section": FieldFacet("section", maptype=Count),
-                "updated": QueryFacet(self._updated_ranges(), maptype=Count),
-            }
-            options = {"filter": allow, "groupedby": facets, "terms": True}
+            if not allow:
+                # Whoosh reads an empty filter set as "no filter": nothing allowed, nothing found.
+                empty = {name: {} for name in ("kind", "pathways", "tags", "section", "updated")}
+                return SearchResults(0, [], empty, request.page, request.page_size)
+            options = {"filter": allow}
             if request.sort == "date":
                 options["sortedby"] = "updated"
                 options["reverse"] = True
             end = request.page * request.page_size
             results = searcher.search(query, limit=end, **options)
-            results.fragmenter = ContextFragmenter(maxchars=200, surround=40)
-            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-            hits = [self._hit(h, request.cleared) for h in results[end - request.page_size : end]]
-            counts = {name: dict(results.groups(name)) for name in facets}
-            total = len(results)
+            marker = snippets.pattern(snippets.query_words(request))
+            hits = [
+                self._hit(h, request.cleared, marker)
+                for h in results[end - request.page_size : end]
+            ]
+            matched = results.docs()
+            counts = whoosh_facets.count(self._facets(searcher), matched)
+            total = len(matched)
         except SearchUnavailable:
             raise
         except Exception as error:
@@ -167,6 +166,13 @@ class WhooshBackend:
             raise SearchUnavailable("the search index cannot be read") from error
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(total, hits, counts, request.page, request.page_size, elapsed)
+
+    def _facets(self, searcher):
+        """This searcher's facet arrays (built when the searcher opens, from cached segments)."""
+        local = self._local.__dict__
+        if local.get("facets") is None:
+            local["facets"] = whoosh_facets.for_searcher(searcher, str(local["target"]))
+        return local["facets"]
 
     def _fields(self, cleared: bool) -> tuple[str, ...]:
         """Text fields searched: the restricted field only for cleared readers."""
@@ -238,11 +244,11 @@ class WhooshBackend:
             options.append(Term("tags", words[0], boost=boost))
         return Or(options) if options else None
 
-    def _hit(self, hit, cleared: bool) -> Hit:
+    def _hit(self, hit, cleared: bool, marker) -> Hit:
         """A result with a highlighted snippet from the fields the reader may see."""
         snippet = ""
         for name in ("body", "summary", *(("restricted",) if cleared else ())):
-            snippet = hit.highlights(name, top=2)
+            snippet = snippets.snippet(hit.get(name, ""), marker)
             if snippet:
                 break
         return Hit(
@@ -267,6 +273,8 @@ class WhooshBackend:
         """Titles of permitted documents with a word starting with ``prefix`` (autocomplete)."""
         searcher = self._searcher()
         allowed = self._allowed(searcher, principals)
+        if not allowed:  # an empty filter set would mean "no filter" to Whoosh
+            return []
         results = searcher.search(Prefix("title", prefix.lower()), filter=allowed, limit=limit)
         return [{"title": h["title"], "url": h["url"]} for h in results]
 

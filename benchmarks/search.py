@@ -1,0 +1,215 @@
+"""Benchmark search: load a realistic corpus through the services, then measure rebuild time and
+peak memory, save-to-searchable latency, and search latency (WISDOM and the raw engine).
+
+    .venv/bin/python benchmarks/search.py --backend whoosh --docs 10000
+    .venv/bin/python benchmarks/search.py --backend postgres --docs 100000
+
+PostgreSQL runs use the database WISDOM_BENCH_POSTGRES_URL (default: wisdom_bench on 127.0.0.1),
+which is dropped and created afresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# This file is named like the 'search' package: take its folder off the path, load corpus by file.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+_spec = importlib.util.spec_from_file_location("corpus", HERE / "corpus.py")
+corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(corpus)
+VOCABULARY, document = corpus.VOCABULARY, corpus.document
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def query_mix(rng: random.Random) -> list[tuple[str, dict]]:
+    """A fixed mix of 100 queries: terms, pairs, phrases, facet filters, misspellings, prefixes."""
+    mix: list[tuple[str, dict]] = []
+    mix += [(rng.choice(VOCABULARY), {}) for _ in range(40)]
+    mix += [(f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}", {}) for _ in range(20)]
+    mix += [
+        (
+            f'"{rng.choice(["sentence plan", "risk of serious harm", "no fixed abode", "domestic abuse", "universal credit", "crack cocaine", "job centre"])}"',
+            {},
+        )
+        for _ in range(15)
+    ]
+    mix += [
+        (rng.choice(VOCABULARY), {"kind": [rng.choice(["guidance", "finding", "beacon"])]})
+        for _ in range(5)
+    ]
+    mix += [
+        (rng.choice(VOCABULARY), {"pathways": [rng.choice(["accommodation", "drugs", "ete"])]})
+        for _ in range(5)
+    ]
+    for _ in range(10):
+        word = rng.choice([w for w in VOCABULARY if len(w) > 5])
+        cut = rng.randrange(1, len(word) - 1)
+        mix.append((word[:cut] + word[cut + 1 :], {}))
+    mix += [(rng.choice([w for w in VOCABULARY if len(w) > 5])[:4] + "*", {}) for _ in range(5)]
+    return mix
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def setup_database(backend: str, tmp: Path) -> str:
+    """A fresh database for the run."""
+    if backend == "whoosh":
+        return f"sqlite:///{tmp / 'bench.db'}"
+    import sqlalchemy as sa
+
+    url = os.environ.get(
+        "WISDOM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/wisdom_bench"
+    )
+    name = url.rsplit("/", 1)[1]
+    engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return url
+
+
+def main() -> None:  # noqa: PLR0915 - one linear measurement script
+    """Run the benchmark and print a Markdown report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="keep the instance in this folder")
+    args = parser.parse_args()
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="wisdom-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    url = setup_database(args.backend, tmp)
+    env = {**os.environ, "WISDOM_INSTANCE_PATH": str(tmp / "instance"), "WISDOM_DATABASE_URL": url}
+    os.environ.update(env)
+    wisdom = str(Path(sys.executable).parent / "wisdom")
+    subprocess.run([wisdom, "db", "upgrade"], env=env, check=True, capture_output=True)
+
+    from content import services
+    from search import outbox
+    from search import service as search_service
+    from search.engine import SearchRequest  # noqa: F401 - documents the contract timed below
+    from wisdom import create_app
+    from wisdom.auth.services import create_user
+    from wisdom.db import db
+
+    app = create_app({"WISDOM_SEARCH_BACKEND": args.backend, "WISDOM_LOG_LEVEL": "WARNING"})
+    rng = random.Random(7)
+    with app.test_request_context("/"):
+        pdm = create_user("pdm@example.org", "Bench PDM", "benchmark-pdm-password", ["pdm"])
+        staff = create_user(
+            "staff@example.org", "Bench Practitioner", "benchmark-staff-password", ["practitioner"]
+        )
+        db.session.commit()
+        started = time.perf_counter()
+        for n in range(args.docs):
+            doc = document(rng, n)
+            services.create(
+                services.ItemData(
+                    kind=doc["kind"],
+                    title=doc["title"],
+                    summary=doc["summary"],
+                    body=doc["body"],
+                    classification=doc["classification"],
+                    tags=doc["tags"],
+                    pathways=doc["pathways"],
+                    fields=doc["fields"],
+                    slug=doc["slug"],
+                ),
+                pdm,
+            )
+            if n % 500 == 499:
+                db.session.commit()
+        db.session.commit()
+        db.session.execute(outbox.OutboxEntry.__table__.delete())
+        db.session.commit()
+        load_seconds = time.perf_counter() - started
+
+    rebuild_started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", wisdom, "search", "rebuild"],
+        env={**env, "WISDOM_SEARCH_BACKEND": args.backend},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rebuild_seconds = time.perf_counter() - rebuild_started
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+
+    with app.test_request_context("/"):
+        engine = app.extensions["wisdom_search"]
+        pdm = db.session.merge(pdm)
+        staff = db.session.merge(staff)
+        # Save to searchable: commit a change, apply the outbox, find it.
+        latencies = []
+        from sqlalchemy import select
+
+        from content.models import Item
+
+        for n in range(30):
+            item = db.session.scalar(select(Item).where(Item.slug == f"bench-{n * 7}"))
+            token = f"zzfresh{n}token"
+            data = services.ItemData.of(item, item.kind)
+            data.title = f"{item.title} {token}"
+            t0 = time.perf_counter()
+            services.update(item, data, item.lock_version, pdm, change_note="benchmark")
+            db.session.commit()
+            outbox.apply_pending(engine)
+            found = search_service.run(pdm, token, record=False)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            assert found.results and found.results.total >= 1, token
+        mix = query_mix(random.Random(11))
+        report = {}
+        for label, user in (("uncleared", staff), ("cleared", pdm)):
+            for text, filters in mix[:10]:  # warm up
+                search_service.run(user, text, filters=filters, record=False)
+            wisdom_ms, raw_ms = [], []
+            for text, filters in mix:
+                t0 = time.perf_counter()
+                outcome = search_service.run(user, text, filters=filters, record=False)
+                wisdom_ms.append((time.perf_counter() - t0) * 1000)
+                from search import query as parsing
+
+                request = search_service.build_request(
+                    parsing.parse(text), user, filters=filters, page_size=10
+                )
+                if request.clauses:
+                    t0 = time.perf_counter()
+                    engine.search(request)
+                    raw_ms.append((time.perf_counter() - t0) * 1000)
+                assert outcome.error is None, outcome.error
+            report[label] = (wisdom_ms, raw_ms)
+
+    print(f"### {args.backend}, {args.docs:,} documents\n")
+    print(
+        f"- load through the services: {load_seconds:.0f} s ({args.docs / load_seconds:.0f} items/s)"
+    )
+    print(f"- rebuild: {rebuild_seconds:.1f} s, peak memory {peak_mb:.0f} MB")
+    print(
+        f"- save-to-searchable (30 saves): p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms"
+    )
+    for label, (wisdom_ms, raw_ms) in report.items():
+        print(
+            f"- search as {label} (100 queries, facets and snippets): p50 {percentile(wisdom_ms, 50):.1f} ms, "
+            f"p95 {percentile(wisdom_ms, 95):.1f} ms, p99 {percentile(wisdom_ms, 99):.1f} ms; raw engine p50 "
+            f"{percentile(raw_ms, 50):.1f} ms, p95 {percentile(raw_ms, 95):.1f} ms, p99 {percentile(raw_ms, 99):.1f} ms; "
+            f"mean {statistics.mean(wisdom_ms):.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from support import PEOPLE, sign_in
+from support import PEOPLE, base_config, sign_in
 
 from wisdom import create_app
 from wisdom.auth.models import User, UserRole
@@ -18,16 +18,6 @@ from wisdom.db import db
 
 POSTGRES_URL = os.environ.get("WISDOM_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
-
-
-def base_config(url: str) -> dict:
-    """The configuration every test app starts from."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WISDOM_PLUGINS": [],
-    }
 
 
 def _reset_postgres(url: str) -> None:
@@ -50,6 +40,37 @@ def sqlalchemy_url(backend: str, path: Path | None = None) -> str:
     return f"sqlite:///{path}"
 
 
+def _reference_rows(url: str) -> dict[str, list[dict]]:
+    """The rows migrations seed (pathways, thesaurus), so each test can start with them again."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            metadata = sa.MetaData()
+            metadata.reflect(conn)
+            return {
+                table.name: [dict(row) for row in conn.execute(table.select()).mappings()]
+                for table in metadata.sorted_tables
+                if table.name != "alembic_version"
+                and conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            }
+    finally:
+        engine.dispose()
+
+
+def _restore_reference_rows(conn, seeded: dict[str, list[dict]]) -> None:
+    """Put the migration-seeded rows back after TRUNCATE, with their sequences moved past them."""
+    metadata = sa.MetaData()
+    metadata.reflect(conn, only=list(seeded))
+    for table in metadata.sorted_tables:
+        conn.execute(table.insert(), seeded[table.name])
+        if "id" in table.c:
+            top = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
+            conn.execute(
+                sa.text("SELECT setval(pg_get_serial_sequence(:name, 'id'), :top)"),
+                {"name": table.name, "top": top},
+            )
+
+
 @pytest.fixture(scope="session")
 def migrated(tmp_path_factory) -> dict[str, str]:
     """Each backend migrated once per session through the real Alembic history."""
@@ -64,6 +85,8 @@ def migrated(tmp_path_factory) -> dict[str, str]:
             upgrade()
             db.engine.dispose()
         made[backend] = str(path) if backend == "sqlite" else url
+    if "postgres" in made:
+        made["postgres_seeded"] = _reference_rows(made["postgres"])
     return made
 
 
@@ -91,6 +114,7 @@ def db_url(backend, migrated, tmp_path) -> str:
         tables = [name for name in sa.inspect(conn).get_table_names() if name != "alembic_version"]
         if tables:
             conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        _restore_reference_rows(conn, migrated["postgres_seeded"])
     engine.dispose()
     return migrated["postgres"]
 

@@ -14,6 +14,16 @@ PEOPLE = {
 ROLES = list(PEOPLE)
 
 
+def base_config(url: str) -> dict:
+    """The configuration every test app starts from."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WISDOM_PLUGINS": [],
+    }
+
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 

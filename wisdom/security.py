@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, flash, g, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
@@ -41,14 +41,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Sign in to see this page"
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = None  # the session token below does this job
-    login_manager.user_loader(_load_user)
+    # Talisman first: its nonce is made before CSRF or rate limits can refuse a request, so
+    # their error pages carry the nonce in the CSP header and on their script tags too.
     Talisman(
         app,
         force_https=False,
@@ -61,7 +55,16 @@ def init_app(app: Flask) -> None:
         strict_transport_security=not app.debug,
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the session token below does this job
+    login_manager.user_loader(_load_user)
     app.before_request(_enforce_session_timeouts)
+    app.before_request(_require_password_change)
     app.after_request(_no_store)
 
 
@@ -99,6 +102,21 @@ def _enforce_session_timeouts():
         g.session_expired = True
         return current_app.login_manager.unauthorized()
     session["last_seen"] = now
+    return None
+
+
+# What a person with a temporary password may still reach: the page to change it, and signing out.
+BEFORE_PASSWORD_CHANGE = frozenset({"auth.change_password", "auth.sign_out", "static"})
+
+
+def _require_password_change():
+    """Send a person with a temporary password to change it, whatever page they ask for."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in BEFORE_PASSWORD_CHANGE
+    ):
+        return redirect(url_for("auth.change_password"))
     return None
 
 

@@ -1,0 +1,151 @@
+"""Browser fixtures: a live WISDOM server, one headless Chromium per module, and axe-core.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; no browser is ever
+downloaded. Without it these tests are skipped, unless ``WISDOM_REQUIRE_BROWSER=1`` (as in CI),
+when they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from browser_support import AXE_PAGES, KNOWN_PROBLEMS
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from wisdom.components import registry
+from wisdom.db import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_MS = 15_000
+
+
+def _unavailable(reason: str) -> None:
+    """Skip the browser tests, or fail them when the environment says they must run."""
+    if os.environ.get("WISDOM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; WISDOM_REQUIRE_BROWSER=1 requires the browser tests", pytrace=False)
+    pytest.skip(f"{reason} (WISDOM_REQUIRE_BROWSER=1 makes this a failure)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (each test gets a fresh context).
+
+    Module rather than session scope: Playwright's sync API cannot run twice at once in one
+    thread, and other modules here (test_xss_browser.py) start their own.
+    """
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the Python package playwright is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core as shipped inside the axe-playwright-python package."""
+    try:
+        return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text("utf-8")
+    except ModuleNotFoundError:
+        _unavailable("axe-playwright-python is not installed (pip install -e '.[dev]')")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Serve without logging every request (a crawl makes hundreds)."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable]:
+    """Serve apps on 127.0.0.1, each on a free port in a background thread, until the test ends."""
+    running = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def live_server(app, serve) -> str:
+    """The base URL of a real WISDOM (one account per role) served for this test."""
+    return serve(app)
+
+
+@pytest.fixture
+def demo_app(app):
+    """The test app with the components' demo content loaded and indexed, so item pages exist."""
+    with app.app_context():
+        for loader in registry(app).demo_loaders:
+            loader()
+            db.session.commit()
+        db.session.remove()
+    if "search" in app.cli.commands:
+        result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+        assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture
+def new_context(browser):
+    """Open browser contexts (fresh cookies each) that are closed when the test ends."""
+    opened = []
+
+    def new(**options):
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
+        context.set_default_timeout(TIMEOUT_MS)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh browser context."""
+    return new_context().new_page()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many pages axe checked for each role, and which known problems were seen."""
+    if AXE_PAGES:
+        terminalreporter.write_sep("-", "axe-core WCAG 2.2 AA: pages checked per role")
+        for role, count in AXE_PAGES.items():
+            terminalreporter.write_line(f"{role:<14} {count} pages")
+    if KNOWN_PROBLEMS:
+        terminalreporter.write_sep("-", "known problems seen (tolerated; see KNOWN_BROKEN_LINKS)")
+        for problem in KNOWN_PROBLEMS:
+            terminalreporter.write_line(problem)

@@ -204,7 +204,9 @@ def export(slug: str):
             return redirect(url_for("library.reason", slug=slug, next=request.full_path))
         reading.audit_view(found, found.current_version, current_user, how="exported")
         db.session.commit()
-    document = item_document(found, cleared=access.may_read_confidential_sections(current_user))
+    document = item_document(
+        found, cleared=access.may_read_confidential_sections(current_user), reader=current_user
+    )
     return Response(
         frontmatter.dumps(document) + "\n",
         mimetype="text/markdown",

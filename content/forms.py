@@ -27,10 +27,25 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import Optional
 
 from content.kinds import FIELDS, Field
 from content.models import CLASSIFICATIONS
+
+
+class GovDateField(DateField):
+    """A date from the three boxes of a GOV.UK date input.
+
+    The widget needs exactly three values to show the form again; a request that sends fewer
+    (no browser does, but anyone can) would otherwise be a server error, not a clear message.
+    """
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        """Read the boxes, padding or trimming to day, month and year."""
+        super().process(formdata, data, extra_filters)
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = ([*self.raw_data, "", "", ""])[:3]
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -48,7 +63,7 @@ class ItemFormBase(FlaskForm):
     pathways = SelectMultipleField("Pathways", widget=GovCheckboxesInput(), validate_choice=False)
     tags = StringField("Tags", widget=GovTextInput())
     owner_id = SelectField("Owner", widget=GovSelect(), validate_choice=False)
-    review_by = DateField(
+    review_by = GovDateField(
         "Review by", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()]
     )
     change_note = StringField("What did you change and why?", widget=GovTextInput())
@@ -91,7 +106,7 @@ def _field(spec: Field):
     if spec.type == "long":
         return TextAreaField(spec.label, widget=GovTextArea(), description=description)
     if spec.type == "date":
-        return DateField(
+        return GovDateField(
             spec.label,
             widget=GovDateInput(),
             format="%d %m %Y",
@@ -153,7 +168,9 @@ class ActionForm(FlaskForm):
 
     description = TextAreaField("What will be done", widget=GovTextArea())
     owner_id = SelectField("Owner", widget=GovSelect(), validate_choice=False)
-    due = DateField("Due date", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
+    due = GovDateField(
+        "Due date", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()]
+    )
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
 

@@ -65,10 +65,14 @@ def give_reason(item: Item, reason: str) -> None:
 
 
 def audit_view(item: Item, version: int, user, how: str = "viewed") -> None:
-    """Record a view, export or print of confidential content: who, when, what, why."""
+    """Record a view, export or print of confidential content: who, when, what, why.
+
+    The item is named by its id, not its slug: a slug is made from the title, and the audit log
+    is read by administrators who may hold no clearance.
+    """
     record(
         f"confidential_{how}", "item", item.id, actor=user,
-        reason=reason_given(item) or "", version=version, slug=item.slug,
+        reason=reason_given(item) or "", version=version,
     )  # fmt: skip
 
 
@@ -97,15 +101,28 @@ def compare(item: Item, a: ItemVersion, b: ItemVersion, user) -> list[FieldDiff]
         ("Classification", CLASSIFICATIONS[a.classification], CLASSIFICATIONS[b.classification]),
         ("Review by", str(a.review_by or ""), str(b.review_by or "")),
     ]
+    fields_a = visible_fields(item.kind, a.fields, user)
+    fields_b = visible_fields(item.kind, b.fields, user)
     for spec in FIELDS[item.kind]:
         pairs.append(
             (
                 spec.label,
-                label_of(item.kind, spec.key, a.fields.get(spec.key)),
-                label_of(item.kind, spec.key, b.fields.get(spec.key)),
+                label_of(item.kind, spec.key, fields_a.get(spec.key)),
+                label_of(item.kind, spec.key, fields_b.get(spec.key)),
             )
         )
     return [FieldDiff(label, diffs.diff_html(x, y), diffs.changed(x, y)) for label, x, y in pairs]
+
+
+def visible_fields(kind: str, fields: dict, user) -> dict:
+    """A kind's fields as a reader may see them: a beacon's source review only if they may read it."""
+    slug = fields.get("source_item") if kind == "beacon" else None
+    if not slug or access.may_read_confidential_sections(user):
+        return fields
+    source = db.session.scalar(select(Item).where(Item.slug == slug))
+    if source is not None and access.can(user, "library.read", source):
+        return fields
+    return {k: v for k, v in fields.items() if k != "source_item"}
 
 
 def backlinks(item: Item, user) -> list[Item]:

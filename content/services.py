@@ -173,7 +173,10 @@ def create(
     _new_version(
         item, actor, change_note or "First version", cause, saved_at=saved_at, attachment_ids=ids
     )
-    record("item_created", "item", item.id, actor=actor, kind=item.kind, slug=item.slug)
+    # A confidential item's slug is made from its title: keep it out of the audit log, which
+    # administrators without clearance read.
+    named = {} if item.classification == "confidential" else {"slug": item.slug}
+    record("item_created", "item", item.id, actor=actor, kind=item.kind, **named)
     return item
 
 
@@ -195,6 +198,9 @@ def update(
     if not (change_note or "").strip():
         raise InvalidItem({"change_note": "Say what you changed and why"})
     _apply(item, data)
+    # Write the row (and take its lock) now, so a race lost to another writer on PostgreSQL is
+    # a StaleEdit here rather than a StaleDataError from a later autoflush.
+    _flush_or_stale(item)
     version = _new_version(
         item, actor, change_note.strip(), cause, attachment_ids=attachment_ids, saved_at=saved_at
     )
@@ -211,6 +217,7 @@ def restore(item: Item, number: int, expected_lock: int, actor) -> ItemVersion:
     if item.lock_version != expected_lock:
         raise StaleEdit(item)
     _apply(item, clean(ItemData.of(old, item.kind)))
+    _flush_or_stale(item)  # as in update: a lost race is a StaleEdit
     version = _new_version(
         item, actor, f"Restored version {number}", "", restored_from=number,
         attachment_ids=old.attachment_ids,

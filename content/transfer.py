@@ -39,9 +39,17 @@ CORE_KEYS = (
 
 
 def item_document(
-    item: Item | ItemVersion, *, cleared: bool, kind: str | None = None, slug: str | None = None
+    item: Item | ItemVersion,
+    *,
+    cleared: bool,
+    kind: str | None = None,
+    slug: str | None = None,
+    reader=None,
 ) -> frontmatter.Post:
-    """An item (or one version) as front matter and Markdown, as a reader may see it."""
+    """An item (or one version) as front matter and Markdown, as a reader may see it.
+
+    An uncleared ``reader`` sees a beacon's source review only if they may read it.
+    """
     kind = kind or item.kind
     meta = {
         "kind": kind,
@@ -57,7 +65,12 @@ def item_document(
         meta["owner"] = owner.email
     if item.review_by:
         meta["review_by"] = item.review_by.isoformat()
-    meta.update(item.fields)
+    if cleared:
+        meta.update(item.fields)
+    else:
+        from content import reading
+
+        meta.update(reading.visible_fields(kind, item.fields, reader))
     body = item.body if cleared else markup.open_text(item.body)
     return frontmatter.Post(body, **meta)
 
@@ -89,7 +102,8 @@ class ImportFailed(Exception):
     """The import found problems and changed nothing."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problems")
+        shown = "; ".join(str(p) for p in problems[:3])
+        super().__init__(f"{len(problems)} problems, first: {shown}")
         self.problems = problems
 
 
@@ -134,24 +148,21 @@ def _export_item(target: Path, item: Item, user, cleared: bool) -> None:
 
     folder = target / item.kind
     folder.mkdir(exist_ok=True)
-    current = item_document(item, cleared=cleared)
+    current = item_document(item, cleared=cleared, reader=user)
     if item.archived:
         current["archived"] = True
     if item.kind == "finding" and item.actions:
-        current["actions"] = [_action_meta(a) for a in item.actions]
-    (folder / f"{item.slug}.md").write_text(frontmatter.dumps(current) + "\n")
+        current["actions"] = [_action_meta(a, user) for a in item.actions]
     versions = [v for v in item.versions if reading.may_see_version(user, item, v)]
+    if len(versions) == 1:
+        _add_version_meta(current, versions[0])  # no history folder: keep who, when and why
+    (folder / f"{item.slug}.md").write_text(frontmatter.dumps(current) + "\n")
     if len(versions) > 1:
         history = folder / item.slug / "versions"
         history.mkdir(parents=True, exist_ok=True)
         for v in versions:
-            post = item_document(v, cleared=cleared, kind=item.kind, slug=item.slug)
-            post["change_note"] = v.change_note
-            post["saved_at"] = v.created_at.isoformat()
-            if v.author is not None:
-                post["author"] = v.author.email
-            if v.restored_from:
-                post["restored_from"] = v.restored_from
+            post = item_document(v, cleared=cleared, kind=item.kind, slug=item.slug, reader=user)
+            _add_version_meta(post, v)
             (history / f"{v.number:04d}.md").write_text(frontmatter.dumps(post) + "\n")
     current_version = services.version_of(item, item.current_version)
     if current_version.attachment_ids:
@@ -163,7 +174,17 @@ def _export_item(target: Path, item: Item, user, cleared: bool) -> None:
             (folder_att / att.filename).write_bytes(files.read(att))
 
 
-def _action_meta(action) -> dict:
+def _add_version_meta(post: frontmatter.Post, version: ItemVersion) -> None:
+    """Who saved a version, when and why."""
+    post["change_note"] = version.change_note
+    post["saved_at"] = version.created_at.isoformat()
+    if version.author is not None:
+        post["author"] = version.author.email
+    if version.restored_from:
+        post["restored_from"] = version.restored_from
+
+
+def _action_meta(action, user) -> dict:
     meta = {"description": action.description, "status": action.status}
     if action.owner is not None:
         meta["owner"] = action.owner.email
@@ -171,8 +192,9 @@ def _action_meta(action) -> dict:
         meta["due"] = action.due.isoformat()
     if action.evidence:
         meta["evidence"] = action.evidence
-    if action.answered_by is not None:
+    if action.answered_by is not None and access.can(user, "library.read", action.answered_by):
         meta["answered_by"] = action.answered_by.slug
+        meta["answered_by_version"] = action.answered_by_version
     return meta
 
 
@@ -190,10 +212,8 @@ def import_library(
     """Import a folder written by ``export_library``: all of it, or nothing if any file is bad."""
     problems: list[Problem] = []
     _import_pathways(source, problems)
+    # Carry on past unreadable files, so one run reports every problem (nothing is committed).
     planned = _read_all(source, problems)
-    if problems:
-        db.session.rollback()
-        raise ImportFailed(problems)
     report = ImportReport()
     emails = {u.email: u for u in db.session.scalars(select(User))}
     created: dict[str, Item] = {}
@@ -293,7 +313,7 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[frontmatter.Post, str] 
         problems.append(
             Problem(
                 str(path),
-                _yaml_line(error) + 1,
+                _yaml_line(error),  # the YAML text starts with the newline after ---
                 f"the front matter is not valid YAML: {getattr(error, 'problem', error)}",
             )
         )
@@ -431,6 +451,7 @@ def _import_actions(
                     answered_by=answered,
                     actor=actor,
                 )
+                _answered_version(action, answered, entry.get("answered_by_version"))
         except services.InvalidItem as error:
             for message in error.errors.values():
                 problems.append(
@@ -438,6 +459,17 @@ def _import_actions(
                 )
             continue
         report.actions += 1
+
+
+def _answered_version(action, answered: Item | None, number) -> None:
+    """Link the exact version that answered an action, when the file names one."""
+    if answered is None or number is None:
+        return
+    if not isinstance(number, int) or not 1 <= number <= answered.current_version:
+        raise services.InvalidItem(
+            {"answered_by_version": f"{answered.slug} has no version {number}"}
+        )
+    action.answered_by_version = number
 
 
 def _line_of(raw: str, key: str) -> int:

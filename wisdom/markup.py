@@ -12,18 +12,25 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
+from markdown.extensions.toc import slugify
 from markupsafe import Markup, escape
 
 RESTRICTED_NOTE = "Some content is restricted."
 # attr_list and md_in_html stay off: they would let authors write attributes and raw blocks.
 EXTENSIONS = ["tables", "fenced_code", "toc", "sane_lists"]
-EXTENSION_CONFIGS = {"toc": {"permalink": False, "slugify": None}}
+# Heading anchors get a prefix no page id uses, so an author's heading cannot take a page's id.
+ANCHOR_PREFIX = "section-"
+EXTENSION_CONFIGS = {
+    "toc": {"permalink": False, "slugify": lambda text, sep: ANCHOR_PREFIX + slugify(text, sep)}
+}
 TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "del", "ins",
     "sup", "sub",
 }  # fmt: skip
 ATTRIBUTES = {
+    "*": set(),  # nh3 otherwise lets lang and title onto every tag
     "a": {"href", "title"},
     **{f"h{n}": {"id"} for n in range(1, 7)},
     "th": {"scope"},
@@ -50,6 +57,9 @@ CLASSES = {
     "hr": {"class": "govuk-section-break govuk-section-break--m govuk-section-break--visible"},
 }
 OPENING = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
+CLOSING_INDENT = re.compile(r" {0,3}[`~]")
+# The renderer's own rule for a fenced code block, so the splitter agrees with it line for line.
+CODE_BLOCK = FencedBlockPreprocessor.FENCED_BLOCK_RE
 ITEM_LINK = re.compile(r"\[\[(?P<slug>[a-z0-9][a-z0-9-]{0,119})(?:\|(?P<text>[^\]\n]{1,200}))?\]\]")
 
 
@@ -65,29 +75,54 @@ def split(source: str) -> list[Segment]:
     """Split Markdown into open runs and ```confidential fenced runs (other fences are left alone)."""
     segments: list[Segment] = []
     current: list[str] = []
-    fence: str | None = None  # the fence that opened the block we are in
-    in_confidential = False
-    for line in (source or "").replace("\r\n", "\n").split("\n"):
-        if fence is None:
-            match = OPENING.match(line)
-            if match:
-                fence = match["fence"]
-                if match["info"].lower() == "confidential":
-                    _close(segments, current, confidential=False)
-                    current, in_confidential = [], True
-                    continue
-            current.append(line)
+    # Line breaks as Python-Markdown reads them (it turns a lone \r into \n too), or a fence the
+    # renderer sees would be missed here and its section shown to everyone.
+    lines = (source or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    n = 0
+    while n < len(lines):
+        match = OPENING.match(lines[n])
+        if match and match["info"].strip().lower() == "confidential":  # str.strip: nbsp too
+            _close(segments, current, confidential=False)
+            n, current = _confidential_run(lines, n + 1, match["fence"])
+            _close(segments, current, confidential=True)
+            current = []
             continue
-        if line.strip().startswith(fence[0] * len(fence)) and set(line.strip()) == {fence[0]}:
-            fence = None
-            if in_confidential:
-                _close(segments, current, confidential=True)
-                current, in_confidential = [], False
-                continue
-        current.append(line)
-    # An unclosed confidential fence stays confidential to the end: never leak by a typo.
-    _close(segments, current, confidential=in_confidential)
+        code = _code_block_lines(lines, n) if match else 0
+        current.extend(lines[n : n + max(code, 1)])
+        n += max(code, 1)
+    _close(segments, current, confidential=False)
     return segments
+
+
+def _confidential_run(lines: list[str], n: int, fence: str) -> tuple[int, list[str]]:
+    """The lines of a confidential section from line ``n``, and the line after its closing fence.
+
+    Indented four or more (or by a tab), a fence is content, as in CommonMark: a section must not
+    end early and let the rest out. An unclosed section stays confidential to the end.
+    """
+    body: list[str] = []
+    for index in range(n, len(lines)):
+        line = lines[index]
+        stripped = line.strip()
+        if (
+            stripped.startswith(fence)
+            and set(stripped) == {fence[0]}
+            and CLOSING_INDENT.match(line)
+        ):
+            return index + 1, body
+        body.append(line)
+    return len(lines), body
+
+
+def _code_block_lines(lines: list[str], n: int) -> int:
+    """How many lines the fenced code block opening at line ``n`` spans, as Python-Markdown sees it.
+
+    Zero when Python-Markdown would not read a code block there (an info string it does not accept,
+    an indented fence, no closing fence): the line is prose, and a confidential fence after it must
+    still be found.
+    """
+    found = CODE_BLOCK.match("\n".join(lines[n:]))
+    return found.group(0).count("\n") + 1 if found else 0
 
 
 def _close(segments: list[Segment], lines: list[str], confidential: bool) -> None:
@@ -144,7 +179,9 @@ def render_plain(source: str, link_base: str = "/library/") -> Markup:
 def _safe_html(source: str, link_base: str) -> str:
     """Render Markdown, then sanitise the result."""
     linked = ITEM_LINK.sub(lambda m: f"[{m['text'] or m['slug']}]({link_base}{m['slug']})", source)
-    html = markdown.markdown(linked, extensions=EXTENSIONS, output_format="html")
+    html = markdown.markdown(
+        linked, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+    )
     return nh3.clean(
         html,
         tags=TAGS,
@@ -153,7 +190,15 @@ def _safe_html(source: str, link_base: str) -> str:
         set_tag_attribute_values=CLASSES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_own_anchors_only,
     )
+
+
+def _own_anchors_only(tag: str, attribute: str, value: str) -> str | None:
+    """Keep a heading id only if the renderer made it (raw HTML may not choose a page's ids)."""
+    if attribute == "id" and not value.startswith(ANCHOR_PREFIX):
+        return None
+    return value
 
 
 def _confidential_block(text: str, link_base: str) -> str:

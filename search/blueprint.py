@@ -54,7 +54,14 @@ def suggest():
 def go(log_id: int):
     """Follow a result, counting the click for analytics."""
     target = request.args.get("to", "")
-    if not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash and drop tabs and newlines, so "/\host" and
+    # "/<tab>/host" would leave the site: only plain local paths are followed.
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
         abort(404)
     entry = db.session.get(SearchLog, log_id)
     if entry is not None and not entry.clicked:

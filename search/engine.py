@@ -38,6 +38,7 @@ class SearchRequest:
     page: int = 1
     page_size: int = 10
     kinds: list[str] = field(default_factory=list)  # limit to these kinds (e.g. the Directory)
+    match_any: bool = False  # any clause rather than all (the fallback when all finds nothing)
 
 
 @dataclass

@@ -3,6 +3,7 @@ from the same clauses as Whoosh, ts_headline snippets. Every web node queries th
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -227,15 +228,25 @@ def _tsquery(request: SearchRequest) -> tuple[str | None, dict]:
         if prefix:
             params[key] = re.sub(r"[^\w]", "", words[-1].lower()) + ":*"
             return f"to_tsquery('english', :{key})"
-        params[key] = " ".join(words)
-        return f"{'phraseto_tsquery' if len(words) > 1 else 'plainto_tsquery'}('english', :{key})"
+        if len(words) == 1:
+            params[key] = words[0]
+            return f"plainto_tsquery('english', :{key})"
+        # A phrase as people write it may have a stop word between its words ("education,
+        # training and employment"); the Whoosh analyser drops stop words, so allow one per gap.
+        fillers = ("", " and") if len(words) <= 4 else ("",)
+        variants = []
+        for n, gaps in enumerate(itertools.product(fillers, repeat=len(words) - 1)):
+            text_ = words[0] + "".join(f"{g} {w}" for g, w in zip(gaps, words[1:], strict=True))
+            params[f"{key}_{n}"] = text_
+            variants.append(f"phraseto_tsquery('english', :{key}_{n})")
+        return "(" + " || ".join(variants) + ")"
 
     for clause in request.clauses:
         options = [alternative(words, clause.prefix) for words in clause.alternatives]
         parts.append("(" + " || ".join(options) + ")")
     if not parts:
         return None, params
-    query = " && ".join(parts)
+    query = (" || " if request.match_any else " && ").join(parts)
     for words in request.excluded:
         query = f"({query}) && !!{alternative(words, False)}"
     return f"SELECT {query}", params

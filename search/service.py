@@ -29,6 +29,7 @@ class Outcome:
     results: SearchResults | None
     suggestion: str | None = None
     error: str | None = None
+    partial: bool = False  # no result had every word; these have some of them
     log_id: int | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)
 
@@ -99,7 +100,11 @@ def run(
     page_size=PAGE_SIZE,
 ) -> Outcome:
     """Search as ``user``: what the search page, the CLI and components all call."""
-    filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FILTERABLE}
+    filters = {
+        k: [v.replace("\x00", "") for v in vs if v and v.replace("\x00", "")]
+        for k, vs in (filters or {}).items()
+        if k in FILTERABLE
+    }  # no NUL: PostgreSQL refuses it in text, and a malformed filter must not fail the search
     parsed = parsing.parse(text)
     outcome = Outcome(text=parsed.text(), results=None, filters=filters)
     if parsed.empty:
@@ -110,11 +115,15 @@ def run(
     )  # fmt: skip
     try:
         results = backend().search(request)
-        results.hits = _recheck(user, results.hits)
         if results.total == 0:
             outcome.suggestion = _did_you_mean(parsed, user, kinds)
+        if results.total == 0 and len(request.clauses) > 1:
+            request.match_any = True
+            results = backend().search(request)
+            outcome.partial = results.total > 0
+        results.hits = _recheck(user, results.hits)
     except SearchUnavailable as error:
-        log.error("search unavailable: %s", error)
+        log.error("ALERT: search unavailable, failing closed: %s", error)
         outcome.error = (
             "Search is not working at the moment. Try again later, or browse the library."
         )

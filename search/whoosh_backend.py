@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from whoosh import index
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import ShingleFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, AndMaybe, AndNot, DateRange, Every, Or, Phrase, Prefix, Term
 
@@ -21,7 +21,10 @@ from search.documents import SearchDocument
 from search.engine import UPDATED_BUCKETS, Hit, SearchRequest, SearchResults, SearchUnavailable
 
 log = logging.getLogger(__name__)
-TEXT_FIELDS = ("title", "summary", "body")
+# Matching runs on one combined field (a third of the postings of three fields); title and
+# summary then lift the ranking of the documents that matched.
+TEXT_FIELDS = ("content",)
+RANK_FIELDS = ("title", "summary")
 MAX_FIELD = 1_000_000
 CURRENT = "current"
 REBUILDING = "REBUILDING"
@@ -37,6 +40,10 @@ def schema() -> Schema:
         title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
         summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
         body=TEXT(analyzer=analyzer, stored=True),
+        content=TEXT(analyzer=analyzer),  # title, summary, tags and body: what open searches match
+        # Adjacent word pairs of the same text: a phrase becomes a few term lookups instead of
+        # Whoosh's positional matching, which is far too slow in pure Python on long texts.
+        pairs=TEXT(analyzer=StemmingAnalyzer() | ShingleFilter(size=2, sep="_"), phrase=False),
         restricted=TEXT(analyzer=analyzer, stored=True),
         words=TEXT(analyzer=StandardAnalyzer()),  # unstemmed open words, for "did you mean"
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=2.0),
@@ -218,18 +225,28 @@ class WhooshBackend:
                 clauses.append(Or(alternatives) if len(alternatives) > 1 else alternatives[0])
         if not clauses:
             return None
-        query = And(clauses) if len(clauses) > 1 else clauses[0]
+        query = (Or if request.match_any else And)(clauses) if len(clauses) > 1 else clauses[0]
         excluded = [self._match(schema_, words, fields, False) for words in request.excluded]
         excluded = [e for e in excluded if e is not None]
         if excluded:
             query = AndNot(query, Or(excluded))
+        lifts = [
+            self._match(schema_, words, RANK_FIELDS, clause.prefix, boost=2.0, tags=False)
+            for clause in request.clauses
+            for words in clause.alternatives
+        ]
         if len(request.boost_phrase) > 1:
-            phrase = self._match(schema_, request.boost_phrase, fields, False, boost=2.0)
-            if phrase is not None:
-                query = AndMaybe(query, phrase)
-        return query
+            # The whole query as a phrase lifts exact matches; title only, as positional
+            # matching over long bodies costs far more than it adds.
+            lifts.append(
+                self._match(schema_, request.boost_phrase, ("title",), False, boost=4.0, tags=False)
+            )
+        lifts = [lift for lift in lifts if lift is not None]
+        return AndMaybe(query, Or(lifts)) if lifts else query
 
-    def _match(self, schema_, words: list[str], fields, prefix: bool, boost: float = 1.0):
+    def _match(
+        self, schema_, words: list[str], fields, prefix: bool, boost: float = 1.0, tags: bool = True
+    ):
         """Any field matching the words (a term, a phrase or a prefix)."""
         options = []
         for name in fields:
@@ -238,9 +255,12 @@ class WhooshBackend:
                 options.append(Prefix(name, words[-1].lower(), boost=boost))
             elif len(tokens) == 1:
                 options.append(Term(name, tokens[0], boost=boost))
+            elif len(tokens) > 1 and name == "content":
+                pairs = [t.text for t in schema_["pairs"].analyzer(" ".join(words), mode="query")]
+                options.append(And([Term("pairs", p, boost=boost) for p in pairs]))
             elif len(tokens) > 1:
                 options.append(Phrase(name, tokens, boost=boost))
-        if len(words) == 1 and not prefix:
+        if tags and len(words) == 1 and not prefix:
             options.append(Term("tags", words[0], boost=boost))
         return Or(options) if options else None
 
@@ -368,6 +388,8 @@ def _fields(document: SearchDocument) -> dict | None:
         fields = {
             "id": _text(document.id, 160), "kind": _text(document.kind, 40), "slug": _text(document.slug, 160),
             "title": _text(document.title, 1000), "summary": _text(document.summary, MAX_FIELD),
+            "content": (content := "\n".join((_text(document.title, 1000), _text(document.summary, MAX_FIELD), " ".join(document.tags), _text(document.body, MAX_FIELD)))),
+            "pairs": content,
             "words": " ".join((_text(document.title, 1000), _text(document.summary, MAX_FIELD), _text(document.body, MAX_FIELD))),
             "body": _text(document.body, MAX_FIELD), "restricted": _text(document.restricted, MAX_FIELD),
             "tags": ",".join(_text(t, 80).replace(",", " ") for t in document.tags),

@@ -65,6 +65,7 @@ def browse():
         "content/browse.html", items=items, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), kind=kind, pathway=pathway, tag=tag,
         counts=counts, pathways=pathways, pathway_names=reading.pathway_names(),
+        writable_kinds=[k for k in KINDS if policy.may_edit_kind(current_user, k)],
     )  # fmt: skip
 
 

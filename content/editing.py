@@ -76,8 +76,10 @@ def _show_errors(form, errors: dict[str, str]) -> None:
 @access.require("library.edit")
 def new(kind: str):
     """Write a new item of a kind."""
-    if kind not in KINDS or not may_edit_kind(current_user, kind):
+    if kind not in KINDS:
         abort(404)
+    if not may_edit_kind(current_user, kind):
+        abort(403)
     form = _form(kind)
     preview = None
     if form.validate_on_submit():

@@ -332,7 +332,7 @@ def test_preview_renders_markdown_and_saves_nothing(app, signed_in):
     assert response.status_code == 200
     preview = re.search(r'class="wisdom-prose wisdom-preview">(.*?)</div>', page, re.S).group(1)
     assert "<strong>two weeks</strong>" in preview
-    assert re.search(r'<h2 [^>]*id="getting-ready"[^>]*>Getting ready</h2>', preview)
+    assert re.search(r'<h2 [^>]*id="section-getting-ready"[^>]*>Getting ready</h2>', preview)
     assert '<table class="govuk-table">' in preview
     assert textarea(page, "body") == text  # the text stays in the form
     with app.app_context():
@@ -359,3 +359,24 @@ def test_preview_of_a_new_item_creates_nothing(app, signed_in):
         from content.models import Item
 
         assert db.session.query(Item).count() == 0
+
+
+@pytest.mark.parametrize(
+    "role, kinds",
+    [
+        ("pdm", {"guidance", "finding", "beacon", "resource", "workbank", "feedback"}),
+        ("quality_lead", {"finding", "beacon", "feedback"}),
+        ("practitioner", set()),
+        ("service_user", set()),
+    ],
+)
+def test_browse_offers_to_write_only_the_kinds_a_role_may_write(client, signed_in, role, kinds):
+    signed_in(role)
+    response = client.get("/library")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    offered = set(re.findall(r'href="/library/new/([a-z]+)"', page))
+    assert offered == kinds
+    assert ("Write a new item" in page) == bool(kinds)
+    for kind in {"guidance", "finding"} - kinds:
+        assert client.get(f"/library/new/{kind}").status_code == 403

@@ -33,7 +33,19 @@ def may_see_version(user, item: Item, version: ItemVersion) -> bool:
 
 def body_html(text: str, user) -> Markup:
     """An item's text as safe HTML for this reader."""
-    return markup.render(text, cleared=access.may_read_confidential_sections(user))
+    return markup.render(
+        text,
+        cleared=access.may_read_confidential_sections(user),
+        linkable=lambda slugs: readable_slugs(slugs, user),
+    )
+
+
+def readable_slugs(slugs: set[str], user) -> set[str]:
+    """Which of these slugs name items the user may open."""
+    if not slugs:
+        return set()
+    items = db.session.scalars(select(Item).where(Item.slug.in_(slugs))).all()
+    return {item.slug for item in items if access.can(user, "library.read", item)}
 
 
 def is_sensitive(item_or_version) -> bool:

@@ -380,3 +380,32 @@ def test_browse_offers_to_write_only_the_kinds_a_role_may_write(client, signed_i
     assert ("Write a new item" in page) == bool(kinds)
     for kind in {"guidance", "finding"} - kinds:
         assert client.get(f"/library/new/{kind}").status_code == 403
+
+
+def test_links_between_items_and_backlinks_follow_each_readers_access(app, client, signed_in):
+    signed_in("pdm")
+    base = {"pathways": ["accommodation"], "review_by": _date(REVIEW_BY)}
+    staff = new_item(
+        client, "guidance", {**base, "title": "Staff checklist", "classification": "staff"}
+    )
+    source = new_item(
+        client,
+        "guidance",
+        {
+            **base,
+            "title": "Open leaflet",
+            "classification": "open",
+            "body": f"Read [[{staff}|the staff checklist]] and [[no-such-item]].",
+        },
+    )
+    readers = {}
+    for role in ("practitioner", "service_user"):
+        readers[role] = app.test_client()
+        sign_in(readers[role], role)
+    for role, follows in (("practitioner", True), ("service_user", False)):
+        page = readers[role].get(f"/library/{source}").get_data(as_text=True)
+        assert (f'href="/library/{staff}"' in page) is follows, role
+        assert "the staff checklist" in page
+        assert 'href="/library/no-such-item"' not in page
+    target = readers["practitioner"].get(f"/library/{staff}").get_data(as_text=True)
+    assert f'href="/library/{source}"' in target  # the backlink

@@ -489,3 +489,13 @@ def test_safe_markdown_survives():
     ]:  # fmt: skip
         assert fragment in html, fragment
     assert problems(html) == []
+
+
+def test_links_the_reader_may_not_follow_are_plain_text():
+    source = "See [[open-item]], [[staff-item|the staff guide]] and [[gone]]."
+    html = str(markup.render(source, cleared=False, linkable=lambda slugs: slugs & {"open-item"}))
+    assert 'href="/library/open-item"' in html
+    assert "/library/staff-item" not in html and "/library/gone" not in html
+    assert "the staff guide" in html and "gone" in html
+    every = str(markup.render(source, cleared=False))
+    assert 'href="/library/staff-item"' in every

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import markdown
@@ -152,8 +153,20 @@ def linked_slugs(source: str) -> set[str]:
     return {m["slug"] for m in ITEM_LINK.finditer(source or "")}
 
 
-def render(source: str, *, cleared: bool, link_base: str = "/library/") -> Markup:
-    """Safe HTML for a reader: confidential sections shown only when ``cleared``."""
+def render(
+    source: str,
+    *,
+    cleared: bool,
+    link_base: str = "/library/",
+    linkable: Callable[[set[str]], set[str]] | None = None,
+) -> Markup:
+    """Safe HTML for a reader: confidential sections shown only when ``cleared``.
+
+    ``linkable`` picks, from the slugs the text links to, those this reader may open; links to
+    the others are shown as plain text rather than as links that end in "page not found".
+    """
+    if linkable is not None:
+        source = _unlink(source, linkable(linked_slugs(source)))
     placeholders: dict[str, str] = {}
     parts = []
     for segment in split(source):
@@ -169,6 +182,17 @@ def render(source: str, *, cleared: bool, link_base: str = "/library/") -> Marku
     for key, block in placeholders.items():
         html = html.replace(f'<p class="govuk-body">{key}</p>', block)
     return Markup(html)  # noqa: S704 - sanitised above
+
+
+def _unlink(source: str, followable: set[str]) -> str:
+    """Turn [[slug]] links the reader may not follow into their plain text."""
+
+    def plain(match: re.Match) -> str:
+        if match["slug"] in followable:
+            return match[0]
+        return (match["text"] or match["slug"]).replace("[", "\\[")
+
+    return ITEM_LINK.sub(plain, source)
 
 
 def render_plain(source: str, link_base: str = "/library/") -> Markup:

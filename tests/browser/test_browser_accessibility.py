@@ -27,20 +27,7 @@ SKIP_PREFIXES = ("/sign-out", "/assets/")
 
 # Links shown to a role that do not work, found by this crawl and reported to their owners.
 # They are listed at the end of the run instead of failing it; remove each when it is fixed.
-KNOWN_BROKEN_LINKS = (
-    (
-        "quality_lead",
-        "/library/new/",
-        "content/browse.html offers every kind under 'Write a new item', but quality leads may "
-        "write only findings, beacons and feedback (content.policy.EDITORS); the others are 404",
-    ),
-    (
-        "service_user",
-        "/library/reporting-centre-waiting-area-feedback",
-        "an open item's [[wiki link]] to a staff-only finding is rendered as a link, which is a "
-        "404 for people who may not read it (render it as plain text for them)",
-    ),
-)
+KNOWN_BROKEN_LINKS: tuple[tuple[str, str, str], ...] = ()
 
 
 def _shapes(app):

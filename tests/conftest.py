@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from support import PEOPLE, base_config, sign_in
+from support import PEOPLE, add_people, base_config, sign_in
 
 from wisdom import create_app
-from wisdom.auth.models import User, UserRole
 from wisdom.auth.passwords import hash_password
 from wisdom.db import db
 
@@ -143,12 +142,7 @@ def make_app(db_url, tmp_path, monkeypatch):
 def app(make_app, password_hashes):
     """An app with one account per role."""
     app = make_app()
-    with app.app_context():
-        for role, (email, name, roles, _password) in PEOPLE.items():
-            user = User(email=email, name=name, password_hash=password_hashes[role])
-            user.roles = [UserRole(role=r) for r in roles]
-            db.session.add(user)
-        db.session.commit()
+    add_people(app, password_hashes)
     return app
 
 

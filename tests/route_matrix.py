@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy import select
-from support import PEOPLE, ROLES
+from support import PEOPLE, ROLES, add_people
 
 from content import attachments, services
 from content.services import ItemData
@@ -24,7 +25,7 @@ from search.indexing import all_documents
 from search.models import SearchLog, Synonym
 from search.outbox import apply_pending
 from wisdom.auth import services as accounts
-from wisdom.auth.models import User, UserRole
+from wisdom.auth.models import User
 from wisdom.db import db
 
 ANON = "anon"
@@ -206,13 +207,14 @@ def method_of(rule) -> str:
 def build_app(make_app, password_hashes):
     """An app with every installed plugin enabled and one account per role."""
     app = make_app(WISDOM_PLUGINS=None)  # None: every installed plugin, so its routes count too
-    with app.app_context():
-        for role, (email, name, roles, _password) in PEOPLE.items():
-            user = User(email=email, name=name, password_hash=password_hashes[role])
-            user.roles = [UserRole(role=r) for r in roles]
-            db.session.add(user)
-        db.session.commit()
+    add_people(app, password_hashes)
     return app
+
+
+def url_of(app, rule) -> str:
+    """A URL for a rule, filled in with the seeded records."""
+    with app.test_request_context():
+        return url_for(rule.endpoint, **url_args(rule.endpoint, app.seeded))
 
 
 def snapshot(app, leave_out=frozenset()) -> dict[str, list[str]]:

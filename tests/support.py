@@ -14,6 +14,19 @@ PEOPLE = {
 ROLES = list(PEOPLE)
 
 
+def add_people(app, password_hashes: dict[str, str]) -> None:
+    """One account per role (PEOPLE), with precomputed password hashes."""
+    from wisdom.auth.models import User, UserRole
+    from wisdom.db import db
+
+    with app.app_context():
+        for role, (email, name, roles, _password) in PEOPLE.items():
+            user = User(email=email, name=name, password_hash=password_hashes[role])
+            user.roles = [UserRole(role=r) for r in roles]
+            db.session.add(user)
+        db.session.commit()
+
+
 def base_config(url: str) -> dict:
     """The configuration every test app starts from."""
     return {

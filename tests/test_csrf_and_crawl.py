@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from flask import url_for
 from route_matrix import (
     ANON,
     AUDIT_TABLES,
@@ -15,7 +14,7 @@ from route_matrix import (
     rules,
     seed,
     snapshot,
-    url_args,
+    url_of,
 )
 from support import PEOPLE, csrf_token, sign_in
 
@@ -55,11 +54,6 @@ def full_app(make_app, password_hashes):
     return app
 
 
-def _url(app, rule) -> str:
-    with app.test_request_context():
-        return url_for(rule.endpoint, **url_args(rule.endpoint, app.seeded))
-
-
 def _signed_in(app, role: str | None):
     client = app.test_client()
     if role is not None:
@@ -73,7 +67,7 @@ def test_every_state_change_is_refused_without_a_csrf_token(full_app, role):
     writes = [(r, m) for r in rules(full_app) for m in sorted(r.methods & WRITE_METHODS)]
     assert any(r.endpoint == "auth.sign_out" for r, _ in writes)  # the walk found the routes
     for rule, method in writes:
-        url = _url(full_app, rule)
+        url = url_of(full_app, rule)
         data = WOULD_SUCCEED.get(rule.endpoint, {})
         for token in (None, "forged-token-from-another-site"):
             before = snapshot(full_app)
@@ -106,7 +100,7 @@ def test_no_get_changes_the_database_but_the_audit_log(full_app, visitor):
     problems = []
     for rule in gets:
         before = snapshot(full_app)
-        response = client.get(_url(full_app, rule))
+        response = client.get(url_of(full_app, rule))
         assert response.status_code < 500, rule.endpoint
         allowed = AUDIT_TABLES | GET_WRITES_ALLOWED.get(rule.endpoint, set())
         changed = changed_tables(before, snapshot(full_app)) - allowed

@@ -8,44 +8,15 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from xss_payloads import decode, load_payloads, payload_lines
 
 from wisdom import markup
 
-PAYLOAD_FILE = Path(__file__).parent / "data" / "xss_payloads.txt"
 MIN_PAYLOADS = 500
 
-# --- The payload file (format: tests/data/README.md) ---------------------------------------------
-
-ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|(.?))", re.DOTALL)
-SIMPLE_ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t", "0": "\0"}
-
-
-def decode(line: str) -> str:
-    """One line of the payload file as the payload it stands for."""
-
-    def one(match: re.Match) -> str:
-        hex2, hex4, other = match.groups()
-        if hex2 or hex4:
-            return chr(int(hex2 or hex4, 16))
-        if other in SIMPLE_ESCAPES:
-            return SIMPLE_ESCAPES[other]
-        raise ValueError(f"bad escape \\{other} in payload line {line!r}")
-
-    return ESCAPE.sub(one, line)
-
-
-def payload_lines() -> list[str]:
-    """The raw lines of the payload file (split on \\n only: U+2028 and friends are not breaks)."""
-    lines = PAYLOAD_FILE.read_text(encoding="utf-8").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-PAYLOADS = [decode(line) for line in payload_lines()]
+PAYLOADS = load_payloads()
 
 # --- What rendered HTML may hold ------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from flask import url_for
 from route_matrix import (
     ANON,
     MATRIX,
@@ -15,7 +14,7 @@ from route_matrix import (
     method_of,
     rules,
     seed,
-    url_args,
+    url_of,
 )
 from support import csrf_token, sign_in
 
@@ -28,11 +27,6 @@ def full_app(make_app, password_hashes):
     return app
 
 
-def _url(app, rule) -> str:
-    with app.test_request_context():
-        return url_for(rule.endpoint, **url_args(rule.endpoint, app.seeded))
-
-
 def _client(app, visitor: str):
     client = app.test_client()
     if visitor != ANON:
@@ -42,7 +36,7 @@ def _client(app, visitor: str):
 
 def _status(app, rule, visitor: str, signed_in_client):
     """Request a rule as the matrix says: GET, or POST with a valid CSRF token."""
-    url = _url(app, rule)
+    url = url_of(app, rule)
     if method_of(rule) == "GET":
         return signed_in_client.get(url)
     client = _client(app, visitor)  # a POST may end the session (sign out), so use a fresh one

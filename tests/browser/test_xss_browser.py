@@ -14,11 +14,11 @@ skipped, unless WISDOM_REQUIRE_BROWSER=1, when they fail.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from xss_payloads import load_payloads
 
 from wisdom import markup
 
@@ -35,35 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 REQUIRE_BROWSER = os.environ.get("WISDOM_REQUIRE_BROWSER") == "1"
-PAYLOAD_FILE = Path(__file__).parent.parent / "data" / "xss_payloads.txt"
 MIN_PAYLOADS = 500
 BATCH = 50
 ORIGIN = "https://wisdom.test"
 IGNORED_REQUESTS = {f"{ORIGIN}/favicon.ico"}
-
-# --- Payloads (format: tests/data/README.md) ------------------------------------------------------
-
-ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|(.?))", re.DOTALL)
-SIMPLE_ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t", "0": "\0"}
-
-
-def decode(line: str) -> str:
-    def one(match: re.Match) -> str:
-        hex2, hex4, other = match.groups()
-        if hex2 or hex4:
-            return chr(int(hex2 or hex4, 16))
-        if other in SIMPLE_ESCAPES:
-            return SIMPLE_ESCAPES[other]
-        raise ValueError(f"bad escape \\{other} in payload line {line!r}")
-
-    return ESCAPE.sub(one, line)
-
-
-def load_payloads() -> list[str]:
-    lines = PAYLOAD_FILE.read_text(encoding="utf-8").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [decode(line) for line in lines]
 
 
 # --- What the DOM may hold ------------------------------------------------------------------------

@@ -6,7 +6,15 @@ from wisdom.components import Plugin
 
 
 def init_app(app: Flask) -> None:
-    """Register the modules component's parts with the app."""
+    """Register the Directory's access rules, models and signal with the app."""
+    from modules import models, policy  # noqa: F401 - models join the metadata
+
+    policy.define_actions()
 
 
-component = Plugin(name="modules", init_app=init_app, requires=("search",), description="modules")
+component = Plugin(
+    name="modules",
+    init_app=init_app,
+    requires=("search",),
+    description="Rehabilitative modules and the Directory of Services",
+)

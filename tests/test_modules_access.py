@@ -152,3 +152,23 @@ def test_search_finds_notes_only_for_cleared_staff_and_staff_text_only_for_staff
     assert "/directory/managing-emotions" not in practitioner.get(
         f"/search?q={NOTE_WORD}"
     ).get_data(as_text=True)
+
+
+def test_every_demo_module_reads_plainly_for_a_person_on_probation(app, signed_in):
+    from modules.component import load_demo
+    from modules.directory import current_modules
+
+    with app.app_context():
+        load_demo()
+        staff_only = {m.slug for m, c in current_modules(person("pdm"), True)} - {
+            m.slug for m, c in current_modules(person("service_user"))
+        }
+        slugs = [m.slug for m, c in current_modules(person("service_user"))]
+    assert len(slugs) >= 18 and staff_only  # suspended and retired ones are not theirs
+    client = signed_in("service_user")
+    for slug in slugs:
+        text = client.get(f"/directory/{slug}").get_data(as_text=True)
+        for word in ("RoSH", "risk", "Risk", "offender", "Offender", "Facilitator", "facilitator"):
+            assert word not in text, f"{word} on {slug}"
+    for slug in staff_only:
+        assert client.get(f"/directory/{slug}").status_code == 404

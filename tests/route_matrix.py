@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import url_for
+from modules_support import content as module_content
 from sqlalchemy import select
 from support import PEOPLE, ROLES, add_people
 
 from content import attachments, services
 from content.services import ItemData
+from modules import services as module_services
 from search.indexing import all_documents
 from search.models import SearchLog, Synonym
 from search.outbox import apply_pending
@@ -73,6 +75,17 @@ TABLE = {
     "search.synonyms":           (302,  403,          403,          200, 403,          403,          403),
     "search.delete_synonym":     (302,  403,          403,          302, 403,          403,          403),
     "search.analytics":          (302,  403,          403,          200, 403,          403,          403),
+    "directory.browse":          (302,  200,          200,          200, 200,          200,          200),
+    "directory.export":          (302,  200,          200,          200, 200,          200,          200),
+    "directory.module":          (302,  200,          200,          200, 200,          200,          200),
+    "directory.print_view":      (302,  200,          200,          200, 200,          200,          200),
+    "directory.data":            (302,  200,          200,          200, 200,          200,          200),
+    "directory.module_history":  (302,  403,          200,          200, 200,          200,          200),
+    "directory.version":         (302,  403,          200,          200, 200,          200,          200),
+    "directory.diff":            (302,  403,          200,          200, 200,          200,          200),
+    "directory.correct":         (302,  403,          403,          200, 403,          403,          403),
+    "directory.attach":          (302,  403,          403,          200, 403,          403,          403),
+    "directory.download":        (302,  200,          200,          200, 200,          200,          200),
 }
 # fmt: on
 
@@ -122,6 +135,17 @@ SAMPLE_ARGS: dict[str, dict] = {
     "search.suggest": {"q": "hous"},
     "search.go": {"log_id": SAMPLE.search_log_id, "to": "/library"},
     "search.delete_synonym": {"synonym_id": SAMPLE.synonym_id},
+    "directory.browse": {"pathway": "emotional-wellbeing", "format": "group"},
+    "directory.export": {"download": "json"},
+    "directory.module": {"slug": SAMPLE.module},
+    "directory.print_view": {"slug": SAMPLE.module},
+    "directory.data": {"slug": SAMPLE.module},
+    "directory.module_history": {"slug": SAMPLE.module},
+    "directory.version": {"slug": SAMPLE.module, "number": 1},
+    "directory.diff": {"slug": SAMPLE.module},
+    "directory.correct": {"slug": SAMPLE.module},
+    "directory.attach": {"slug": SAMPLE.module, "number": 1},
+    "directory.download": {"slug": SAMPLE.module, "attachment_id": SAMPLE.module_file},
 }
 
 # A GET may write only to the audit log, except these, which count searches and clicks for the
@@ -165,6 +189,12 @@ def seed(app) -> dict:
             pdm,
         )
         action = services.add_action(finding, "Complete the records", None, None, pdm)
+        module = module_services.create_module(
+            module_content(), actor=pdm, change_note="First version", commit=False
+        )
+        module_file = module_services.attach_file(
+            module, 1, "worksheet.png", PNG, "participants", actor=pdm, commit=False
+        ).content["sessions"][0]["attachments"][0]["id"]
         synonym = Synonym(term="dtr", expansion="drug treatment requirement")
         search_log = SearchLog(roles="practitioner", query="housing", results=1)
         db.session.add_all([synonym, search_log])
@@ -180,6 +210,8 @@ def seed(app) -> dict:
             "action_id": action.id,
             "synonym_id": synonym.id,
             "search_log_id": search_log.id,
+            "module": module.slug,
+            "module_file": module_file,
         }
 
 

@@ -7,6 +7,7 @@ import itertools
 import logging
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from markupsafe import escape
@@ -21,6 +22,7 @@ from wisdom.db import db
 log = logging.getLogger(__name__)
 START, STOP = "\x01", "\x02"  # highlight markers that cannot occur in escaped text
 WORD = re.compile(r"[a-z0-9']{2,40}")
+APPLYING_LOCK = 0x5749_5344  # "WISD": the advisory lock one outbox applier holds at a time
 HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=' … '"
 UPSERT = text(
     """
@@ -53,6 +55,17 @@ class PostgresBackend:
     """Search in PostgreSQL itself, for shared deployments."""
 
     name = "postgres"
+    in_database = True  # index writes join the caller's transaction
+
+    @contextmanager
+    def applying(self):
+        """Be the only outbox applier until the caller's transaction ends (commit releases it)."""
+        try:
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLYING_LOCK})
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
 
     def healthy(self) -> bool:
         """Whether the search table can be read."""

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +30,7 @@ RANK_FIELDS = ("title", "summary")
 MAX_FIELD = 1_000_000
 CURRENT = "current"
 REBUILDING = "REBUILDING"
+APPLYING = "APPLYING.lock"
 
 
 def schema() -> Schema:
@@ -61,6 +64,7 @@ class WhooshBackend:
     """The default search engine, kept under instance/index/."""
 
     name = "whoosh"
+    in_database = False  # the index is files: never hold the database while writing them
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -101,6 +105,27 @@ class WhooshBackend:
     def rebuilding(self) -> bool:
         """Whether a rebuild is in progress (index writes wait for it)."""
         return (self.root / REBUILDING).exists()
+
+    @contextmanager
+    def applying(self, timeout: float = 30.0):
+        """Be the only outbox applier (across processes and threads) until the block ends."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / APPLYING, "a") as handle:  # noqa: PTH123 - flock needs the handle
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SearchUnavailable(
+                            "another worker is updating the index; changes wait in the outbox"
+                        ) from None
+                    time.sleep(0.005)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # --- reading -------------------------------------------------------------------------------
 

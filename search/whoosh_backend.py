@@ -103,8 +103,23 @@ class WhooshBackend:
         os.replace(temporary, self.root / CURRENT)
 
     def rebuilding(self) -> bool:
-        """Whether a rebuild is in progress (index writes wait for it)."""
-        return (self.root / REBUILDING).exists()
+        """Whether a rebuild is in progress (index writes wait for it). The flag of a rebuild
+        that was killed does not count: its process is gone, and writes must not wait forever."""
+        flag = self.root / REBUILDING
+        try:
+            pid = int(flag.read_text())
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError):
+            return True  # unreadable or half written: assume a rebuild has just begun
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            log.warning("a rebuild (process %s) died before finishing; its flag is ignored", pid)
+            return False
+        except PermissionError:
+            return True
+        return True
 
     @contextmanager
     def applying(self, timeout: float = 30.0):

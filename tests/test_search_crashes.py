@@ -174,3 +174,63 @@ def test_writers_killed_mid_write_lose_nothing_once_synced(app, db_url, tmp_path
     assert saves > ROUNDS // 2, "the save rounds committed work before they were killed"
     assert gaps >= ROUNDS // 2, "half the kills fell between a commit and the index write"
     assert not unfound, unfound
+
+
+def _rebuilder(url: str, index: str, halfway, count: int) -> None:
+    """A child process: rebuild the index, telling the parent once it is well under way."""
+    os.setpgrp()  # its own process group, so the index's helper processes die with it
+    from search.indexing import all_documents
+    from wisdom import create_app
+
+    app = create_app({**base_config(url), "WISDOM_INDEX_DIR": index})
+    done = 0
+
+    def progress(step: int) -> None:
+        nonlocal done
+        done += step
+        if done >= count // 3:
+            halfway.set()
+
+    with app.test_request_context("/"):
+        app.extensions["wisdom_search"].rebuild(all_documents(), progress=progress)
+        time.sleep(60)  # never reached in the test: the parent kills it first
+
+
+def test_a_rebuild_killed_half_way_leaves_search_working(app, db_url):
+    with app.app_context():
+        reference_data()
+    start_index(app)
+    with app.test_request_context("/"):
+        for n in range(90):
+            data = services.ItemData(kind="guidance", title=f"Rebuilt {n} {new_token()}")
+            services.create(data, user("pdm"))
+        db.session.commit()
+        outbox.apply_pending(app.extensions["wisdom_search"])
+        db.session.remove()
+        db.engine.dispose()
+    halfway = multiprocessing.get_context("fork").Event()
+    rebuilder = multiprocessing.get_context("fork").Process(
+        target=_rebuilder, args=(db_url, app.config["WISDOM_INDEX_DIR"], halfway, 90)
+    )
+    rebuilder.start()
+    assert halfway.wait(timeout=60)
+    os.killpg(rebuilder.pid, signal.SIGKILL)
+    rebuilder.join(timeout=30)
+    assert rebuilder.exitcode == -signal.SIGKILL
+
+    # A save afterwards reaches the index at once, as it would after any request.
+    token = new_token()
+    with app.test_request_context("/"):
+        item = services.create(
+            services.ItemData(kind="guidance", title=f"After {token}"), user("pdm")
+        )
+        db.session.commit()
+        assert outbox.apply_pending(app.extensions["wisdom_search"]) == 1
+        assert [h.slug for h in service.run(user("pdm"), token, record=False).results.hits] == [
+            item.slug
+        ]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "sync"])
+    assert result.exit_code == 0 and "0 waiting" in result.output, result.output
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output

@@ -4,8 +4,9 @@ peak memory, save-to-searchable latency, and search latency (WISDOM and the raw 
     .venv/bin/python benchmarks/search.py --backend whoosh --docs 10000
     .venv/bin/python benchmarks/search.py --backend postgres --docs 100000
 
-PostgreSQL runs use the database WISDOM_BENCH_POSTGRES_URL (default: wisdom_bench on 127.0.0.1),
-which is dropped and created afresh.
+PostgreSQL runs use the database WISDOM_BENCH_POSTGRES_URL (default: bench_search on 127.0.0.1),
+which is dropped and created afresh through a connection to WISDOM_BENCH_POSTGRES_ADMIN_URL
+(default: the test_search database; never a database someone else's run uses).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(corpus)
 VOCABULARY, document = corpus.VOCABULARY, corpus.document
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_ADMIN = os.environ.get(
+    "WISDOM_BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_search"
+)
 
 
 def query_mix(rng: random.Random) -> list[tuple[str, dict]]:
@@ -66,6 +69,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+def load_report(load: list[float]) -> str:
+    """The machine's 1-minute load average at the start, rebuild, searches and end of the run."""
+    phases = ("start", "rebuild", "searches", "end")
+    return (
+        "load average (1 min) "
+        + ", ".join(f"{phase} {value:.2f}" for phase, value in zip(phases, load, strict=True))
+        + f" on {os.cpu_count()} cores"
+    )
+
+
 def setup_database(backend: str, tmp: Path) -> str:
     """A fresh database for the run."""
     if backend == "whoosh":
@@ -73,7 +86,7 @@ def setup_database(backend: str, tmp: Path) -> str:
     import sqlalchemy as sa
 
     url = os.environ.get(
-        "WISDOM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/wisdom_bench"
+        "WISDOM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_search"
     )
     name = url.rsplit("/", 1)[1]
     engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -91,6 +104,7 @@ def main() -> None:  # noqa: PLR0915 - one linear measurement script
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="keep the instance in this folder")
     args = parser.parse_args()
+    load = [os.getloadavg()[0]]
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="wisdom-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
     url = setup_database(args.backend, tmp)
@@ -139,23 +153,25 @@ def main() -> None:  # noqa: PLR0915 - one linear measurement script
         db.session.commit()
         load_seconds = time.perf_counter() - started
 
+    load.append(os.getloadavg()[0])
     rebuild_started = time.perf_counter()
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", wisdom, "search", "rebuild"],
+        ["/usr/bin/time", "-f", "%M %U %S", wisdom, "search", "rebuild"],
         env={**env, "WISDOM_SEARCH_BACKEND": args.backend},
         capture_output=True,
         text=True,
         check=True,
     )
     rebuild_seconds = time.perf_counter() - rebuild_started
-    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    peak_kb, user_s, system_s = done.stderr.strip().splitlines()[-1].split()
+    peak_mb, rebuild_cpu = int(peak_kb) / 1024, float(user_s) + float(system_s)
 
     with app.test_request_context("/"):
         engine = app.extensions["wisdom_search"]
         pdm = db.session.merge(pdm)
         staff = db.session.merge(staff)
         # Save to searchable: commit a change, apply the outbox, find it.
-        latencies = []
+        latencies, latencies_cpu = [], []
         from sqlalchemy import select
 
         from content.models import Item
@@ -165,23 +181,26 @@ def main() -> None:  # noqa: PLR0915 - one linear measurement script
             token = f"zzfresh{n}token"
             data = services.ItemData.of(item, item.kind)
             data.title = f"{item.title} {token}"
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             services.update(item, data, item.lock_version, pdm, change_note="benchmark")
             db.session.commit()
             outbox.apply_pending(engine)
             found = search_service.run(pdm, token, record=False)
             latencies.append((time.perf_counter() - t0) * 1000)
+            latencies_cpu.append((time.process_time() - c0) * 1000)
             assert found.results and found.results.total >= 1, token
+        load.append(os.getloadavg()[0])
         mix = query_mix(random.Random(11))
         report = {}
         for label, user in (("uncleared", staff), ("cleared", pdm)):
             for text, filters in mix[:10]:  # warm up
                 search_service.run(user, text, filters=filters, record=False)
-            wisdom_ms, raw_ms = [], []
+            wisdom_ms, raw_ms, cpu_ms = [], [], []
             for text, filters in mix:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 outcome = search_service.run(user, text, filters=filters, record=False)
                 wisdom_ms.append((time.perf_counter() - t0) * 1000)
+                cpu_ms.append((time.process_time() - c0) * 1000)
                 from search import query as parsing
 
                 request = search_service.build_request(
@@ -192,22 +211,31 @@ def main() -> None:  # noqa: PLR0915 - one linear measurement script
                     engine.search(request)
                     raw_ms.append((time.perf_counter() - t0) * 1000)
                 assert outcome.error is None, outcome.error
-            report[label] = (wisdom_ms, raw_ms)
+            report[label] = (wisdom_ms, raw_ms, cpu_ms)
 
+    load.append(os.getloadavg()[0])
     print(f"### {args.backend}, {args.docs:,} documents\n")
+    print(f"- command: `{' '.join(['.venv/bin/python', 'benchmarks/search.py', *sys.argv[1:]])}`")
+    print(f"- finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {load_report(load)}")
     print(
         f"- load through the services: {load_seconds:.0f} s ({args.docs / load_seconds:.0f} items/s)"
     )
-    print(f"- rebuild: {rebuild_seconds:.1f} s, peak memory {peak_mb:.0f} MB")
     print(
-        f"- save-to-searchable (30 saves): p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms"
+        f"- rebuild: {rebuild_seconds:.1f} s, {rebuild_cpu:.0f} s CPU (user + system, helper "
+        f"processes included), peak memory {peak_mb:.0f} MB"
     )
-    for label, (wisdom_ms, raw_ms) in report.items():
+    print(
+        f"- save-to-searchable (30 saves): p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms; "
+        f"CPU of this process p50 {percentile(latencies_cpu, 50):.0f} ms, p95 {percentile(latencies_cpu, 95):.0f} ms"
+    )
+    for label, (wisdom_ms, raw_ms, cpu_ms) in report.items():
         print(
             f"- search as {label} (100 queries, facets and snippets): p50 {percentile(wisdom_ms, 50):.1f} ms, "
             f"p95 {percentile(wisdom_ms, 95):.1f} ms, p99 {percentile(wisdom_ms, 99):.1f} ms; raw engine p50 "
             f"{percentile(raw_ms, 50):.1f} ms, p95 {percentile(raw_ms, 95):.1f} ms, p99 {percentile(raw_ms, 99):.1f} ms; "
-            f"mean {statistics.mean(wisdom_ms):.1f} ms"
+            f"mean {statistics.mean(wisdom_ms):.1f} ms; CPU of this process (the load-independent "
+            f"part; PostgreSQL's own work not included) p50 {percentile(cpu_ms, 50):.1f} ms, "
+            f"p95 {percentile(cpu_ms, 95):.1f} ms"
         )
 
 

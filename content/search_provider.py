@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload, load_only
 
 from content import policy
 from content.models import Item
@@ -15,6 +16,7 @@ from wisdom import access, markup
 from wisdom.db import db
 
 KIND = "item"
+RULE_COLUMNS = (Item.id, Item.kind, Item.classification, Item.archived, Item.lock_version)
 MARKDOWN_NOISE = re.compile(r"[#*_`>|~]+|\[\[([^\]|]+)(?:\|([^\]]+))?\]\]|\[([^\]]*)\]\([^)]*\)")
 
 
@@ -63,5 +65,9 @@ class LibraryProvider:
     def visible(self, user, keys: Iterable[str]) -> set[str]:
         """Items the user may read now, checked against the database."""
         ids = [int(k) for k in keys if str(k).isdigit()]
-        items = db.session.scalars(select(Item).where(Item.id.in_(ids), ~Item.archived))
+        # Only what the access rule reads (the rest loads if anything later asks for it).
+        lean = (lazyload(Item.owner), lazyload(Item.actions), load_only(*RULE_COLUMNS))
+        items = db.session.scalars(
+            select(Item).options(*lean).where(Item.id.in_(ids), ~Item.archived)
+        )
         return {str(i.id) for i in items if access.can(user, "library.read", i)}

@@ -32,25 +32,43 @@ def pending() -> int:
 
 
 def apply_pending(backend, *, batch: int = BATCH, limit: int | None = None) -> int:
-    """Apply queued changes to the index in batches; return how many entries were applied."""
+    """Apply queued changes to the index in batches; return how many entries were applied.
+
+    One applier at a time (``backend.applying()``, across processes): a document read later is
+    then written later, so a slow worker can never put an older version over a newer one.
+    """
     applied = 0
     while limit is None or applied < limit:
-        entries = db.session.execute(
-            select(OutboxEntry.id, OutboxEntry.doc_id).order_by(OutboxEntry.id).limit(batch)
-        ).all()
-        db.session.rollback()  # end the read; never hold the database while the index writes
-        if not entries:
-            break
-        entry_ids = [entry_id for entry_id, _ in entries]
-        doc_ids = sorted({doc_id for _, doc_id in entries})
-        documents = build(doc_ids)
+        # End the caller's transaction first: waiting for the applier's lock while holding the
+        # database (SQLite's write lock, PostgreSQL's row locks) could stall the lock's holder.
         db.session.rollback()
-        backend.write(documents)
-        # Only the entries read are removed: a change queued meanwhile stays for next time.
-        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
-        db.session.commit()
-        applied += len(entries)
+        with backend.applying():
+            done = _apply_batch(backend, batch)
+        if not done:
+            break
+        applied += done
     return applied
+
+
+def _apply_batch(backend, batch: int) -> int:
+    """Read, build, write and remove one batch of entries; return how many were applied."""
+    entries = db.session.execute(
+        select(OutboxEntry.id, OutboxEntry.doc_id).order_by(OutboxEntry.id).limit(batch)
+    ).all()
+    if not entries:
+        db.session.rollback()
+        return 0
+    if not backend.in_database:
+        db.session.rollback()  # end the read; never hold the database while the index writes
+    entry_ids = [entry_id for entry_id, _ in entries]
+    documents = build(sorted({doc_id for _, doc_id in entries}))
+    if not backend.in_database:
+        db.session.rollback()
+    backend.write(documents)
+    # Only the entries read are removed: a change queued meanwhile stays for next time.
+    db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+    db.session.commit()
+    return len(entries)
 
 
 def build(doc_ids) -> dict:

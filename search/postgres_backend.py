@@ -7,6 +7,7 @@ import itertools
 import logging
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from markupsafe import escape
@@ -15,12 +16,20 @@ from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.exc import SQLAlchemyError
 
 from search.documents import SearchDocument
-from search.engine import UPDATED_BUCKETS, Hit, SearchRequest, SearchResults, SearchUnavailable
+from search.engine import (
+    FACETS,
+    UPDATED_BUCKETS,
+    Hit,
+    SearchRequest,
+    SearchResults,
+    SearchUnavailable,
+)
 from wisdom.db import db
 
 log = logging.getLogger(__name__)
 START, STOP = "\x01", "\x02"  # highlight markers that cannot occur in escaped text
 WORD = re.compile(r"[a-z0-9']{2,40}")
+APPLYING_LOCK = 0x5749_5344  # "WISD": the advisory lock one outbox applier holds at a time
 HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=' … '"
 UPSERT = text(
     """
@@ -53,6 +62,17 @@ class PostgresBackend:
     """Search in PostgreSQL itself, for shared deployments."""
 
     name = "postgres"
+    in_database = True  # index writes join the caller's transaction
+
+    @contextmanager
+    def applying(self):
+        """Be the only outbox applier until the caller's transaction ends (commit releases it)."""
+        try:
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLYING_LOCK})
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
 
     def healthy(self) -> bool:
         """Whether the search table can be read."""
@@ -132,9 +152,7 @@ class PostgresBackend:
         where, params = _where(request, vector, params)
         source = f"search_documents d, ({tsquery}) AS query(q)"
         try:
-            total = db.session.execute(
-                text(f"SELECT count(*) FROM {source} WHERE {where}"), params
-            ).scalar()
+            total, facets = self._counts(source, where, params)
             order = (
                 "d.updated DESC, d.id"
                 if request.sort == "date"
@@ -160,7 +178,6 @@ class PostgresBackend:
                     "offset": (request.page - 1) * request.page_size,
                 },
             ).all()
-            facets = self._facets(source, where, params)
         except SQLAlchemyError as error:
             db.session.rollback()
             log.error("ALERT: PostgreSQL search failed (%s)", error)
@@ -169,30 +186,52 @@ class PostgresBackend:
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(total, hits, facets, request.page, request.page_size, elapsed)
 
-    def _facets(self, source: str, where: str, params: dict) -> dict[str, dict[str, int]]:
-        """Counts for every facet under the same permission and query conditions."""
-        base = f"FROM {source} WHERE {where}"
-        facets = {}
-        for name, expression in (("kind", "d.kind"), ("section", "d.section")):
-            rows = db.session.execute(
-                text(f"SELECT {expression} AS v, count(*) {base} GROUP BY 1"), params
-            ).all()
-            facets[name] = {r.v: r.count for r in rows if r.v}
-        for name, column in (("pathways", "pathways"), ("tags", "tags")):
-            rows = db.session.execute(
-                text(f"SELECT unnest(d.{column}) AS v, count(*) {base} GROUP BY 1"), params
-            ).all()
-            facets[name] = {r.v: r.count for r in rows if r.v}
+    def any_match(self, request: SearchRequest) -> bool:
+        """Whether the request finds anything the principals may see (no ranking or facets)."""
+        tsquery, params = _tsquery(request)
+        if tsquery is None:
+            return False
+        where, params = _where(request, "tsv_all" if request.cleared else "tsv_open", params)
+        source = f"search_documents d, ({tsquery}) AS query(q)"
+        try:
+            return bool(
+                db.session.execute(
+                    text(f"SELECT EXISTS (SELECT 1 FROM {source} WHERE {where})"), params
+                ).scalar()
+            )
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.error("ALERT: PostgreSQL search failed (%s)", error)
+            raise SearchUnavailable("the search tables cannot be read") from error
+
+    def _counts(self, source: str, where: str, params: dict) -> tuple[int, dict]:
+        """The total and every facet's counts in one statement: the query is matched once."""
         now = datetime.now()
-        month, year = now - timedelta(days=31), now - timedelta(days=366)
         rows = db.session.execute(
             text(
-                f"SELECT CASE WHEN d.updated >= :month THEN 'month' WHEN d.updated >= :year THEN 'year' ELSE 'older' END AS v, count(*) {base} GROUP BY 1"
+                f"""
+                WITH m AS MATERIALIZED (
+                    SELECT d.kind, d.section, d.pathways, d.tags, d.updated FROM {source} WHERE {where}
+                )
+                SELECT 'total' AS facet, '' AS v, count(*) AS n FROM m
+                UNION ALL SELECT 'kind', kind, count(*) FROM m GROUP BY kind
+                UNION ALL SELECT 'section', section, count(*) FROM m GROUP BY section
+                UNION ALL SELECT 'pathways', p, count(*) FROM m, unnest(m.pathways) AS p GROUP BY p
+                UNION ALL SELECT 'tags', t, count(*) FROM m, unnest(m.tags) AS t GROUP BY t
+                UNION ALL SELECT 'updated', CASE WHEN updated >= :month THEN 'month'
+                    WHEN updated >= :year THEN 'year' ELSE 'older' END, count(*) FROM m GROUP BY 2
+                """
             ),
-            {**params, "month": month, "year": year},
+            {**params, "month": now - timedelta(days=31), "year": now - timedelta(days=366)},
         ).all()
-        facets["updated"] = {r.v: r.count for r in rows}
-        return facets
+        total = 0
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        for row in rows:
+            if row.facet == "total":
+                total = row.n
+            elif row.v or row.facet == "updated":
+                facets[row.facet][row.v] = row.n
+        return total, facets
 
     def suggest_terms(self, word: str, limit: int = 5) -> list[str]:
         """Known words close to a misspelt one (callers check each has permitted hits)."""

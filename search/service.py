@@ -161,7 +161,7 @@ def _did_you_mean(parsed: parsing.ParsedQuery, user, kinds) -> str | None:
                 words=words, phrases=parsed.phrases, prefixes=parsed.prefixes
             )
             request = build_request(trial, user, page_size=1, kinds=list(kinds or []))
-            if engine.search(request).total > 0:
+            if engine.any_match(request):
                 return trial.text()
     return None
 

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +30,7 @@ RANK_FIELDS = ("title", "summary")
 MAX_FIELD = 1_000_000
 CURRENT = "current"
 REBUILDING = "REBUILDING"
+APPLYING = "APPLYING.lock"
 
 
 def schema() -> Schema:
@@ -39,7 +42,7 @@ def schema() -> Schema:
         slug=ID(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
         summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=analyzer, stored=True),
+        body=STORED(),  # for snippets only: its words are matched through "content"
         content=TEXT(analyzer=analyzer),  # title, summary, tags and body: what open searches match
         # Adjacent word pairs of the same text: a phrase becomes a few term lookups instead of
         # Whoosh's positional matching, which is far too slow in pure Python on long texts.
@@ -61,6 +64,7 @@ class WhooshBackend:
     """The default search engine, kept under instance/index/."""
 
     name = "whoosh"
+    in_database = False  # the index is files: never hold the database while writing them
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -99,8 +103,44 @@ class WhooshBackend:
         os.replace(temporary, self.root / CURRENT)
 
     def rebuilding(self) -> bool:
-        """Whether a rebuild is in progress (index writes wait for it)."""
-        return (self.root / REBUILDING).exists()
+        """Whether a rebuild is in progress (index writes wait for it). The flag of a rebuild
+        that was killed does not count: its process is gone, and writes must not wait forever."""
+        flag = self.root / REBUILDING
+        try:
+            pid = int(flag.read_text())
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError):
+            return True  # unreadable or half written: assume a rebuild has just begun
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            log.warning("a rebuild (process %s) died before finishing; its flag is ignored", pid)
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    @contextmanager
+    def applying(self, timeout: float = 30.0):
+        """Be the only outbox applier (across processes and threads) until the block ends."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / APPLYING, "a") as handle:  # noqa: PTH123 - flock needs the handle
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SearchUnavailable(
+                            "another worker is updating the index; changes wait in the outbox"
+                        ) from None
+                    time.sleep(0.005)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -174,6 +214,22 @@ class WhooshBackend:
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(total, hits, counts, request.page, request.page_size, elapsed)
 
+    def any_match(self, request: SearchRequest) -> bool:
+        """Whether the request finds anything the principals may see (no ranking, facets or
+        snippets: it stops at the first permitted match)."""
+        try:
+            searcher = self._searcher()
+            query = self._query(request, self._fields(request.cleared), rank=False)
+            allow = self._filtered(searcher, self._allowed(searcher, request.principals), request)
+            return bool(query and allow) and any(
+                docnum in allow for docnum in searcher.docs_for_query(query)
+            )
+        except SearchUnavailable:
+            raise
+        except Exception as error:
+            log.error("ALERT: search failed on the index (%s)", error)
+            raise SearchUnavailable("the search index cannot be read") from error
+
     def _facets(self, searcher):
         """This searcher's facet arrays (built when the searcher opens, from cached segments)."""
         local = self._local.__dict__
@@ -212,7 +268,7 @@ class WhooshBackend:
             newer = start
         return ranges
 
-    def _query(self, request: SearchRequest, fields: tuple[str, ...]):
+    def _query(self, request: SearchRequest, fields: tuple[str, ...], rank: bool = True):
         """Build the Whoosh query from the request's clauses; user text never reaches a parser."""
         schema_ = self._local.__dict__["searcher"].schema
         clauses = []
@@ -230,6 +286,8 @@ class WhooshBackend:
         excluded = [e for e in excluded if e is not None]
         if excluded:
             query = AndNot(query, Or(excluded))
+        if not rank:
+            return query
         lifts = [
             self._match(schema_, words, RANK_FIELDS, clause.prefix, boost=2.0, tags=False)
             for clause in request.clauses
@@ -282,7 +340,8 @@ class WhooshBackend:
         """Words in the index close to a misspelt one (callers check each has permitted hits)."""
         searcher = self._searcher()
         found: list[str] = []
-        for candidate in searcher.corrector("words").suggest(word, limit=limit):
+        # Sharing the first letter (as most misspellings do) reads a twentieth of the words.
+        for candidate in searcher.corrector("words").suggest(word, limit=limit, prefix=1):
             if candidate not in found:
                 found.append(candidate)
         return found[:limit]

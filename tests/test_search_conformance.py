@@ -9,6 +9,7 @@ Every feature is checked through the three doors a person uses: ``search.service
 
 from __future__ import annotations
 
+import ast
 import gc
 import html
 import json
@@ -16,6 +17,7 @@ import logging
 import re
 import shutil
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
@@ -35,6 +37,7 @@ from search_support import (
 )
 from support import PEOPLE, post_form, sign_in
 
+import search
 from content import services
 from content.models import Item
 from content.services import ItemData
@@ -741,6 +744,17 @@ def test_a_reclassified_or_archived_item_leaves_no_trace_at_the_next_search(
         assert doors.service(role, other).results.total == 0
         assert other not in doors.page(role, "marlinfish")
         assert doors.suggest(role, "marlinf") == []
+
+
+def test_no_code_calls_searcher_refresh():
+    """Whoosh's Searcher.refresh() keeps cached state of the old reader: searchers are reopened."""
+    calls = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted(Path(search.__file__).parent.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "refresh"
+    ]
+    assert calls == []
 
 
 # --- 4. the outbox and the commands ------------------------------------------------------------

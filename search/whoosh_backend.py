@@ -170,11 +170,16 @@ class WhooshBackend:
         return searcher
 
     def _allowed(self, searcher, principals: frozenset[str]) -> set:
-        """Document numbers the principals may see: computed once per searcher and principal set."""
+        """Document numbers the principals may see: computed once per searcher and principal set,
+        from per-segment sets that outlive the searcher (a save adds a small segment, so only that
+        segment is read again)."""
         cache = self._local.__dict__["allowed"]
         if principals not in cache:
-            query = Or([Term("acl", p) for p in sorted(principals)]) if principals else None
-            cache[principals] = set(searcher.docs_for_query(query)) if query else set()
+            cache[principals] = (
+                _segment_union(searcher, principals, str(self._local.__dict__["target"]))
+                if principals
+                else set()
+            )
         return cache[principals]
 
     def search(self, request: SearchRequest) -> SearchResults:
@@ -437,6 +442,33 @@ class WhooshBackend:
     def clear(self) -> None:
         """Remove the index entirely (tests and 'rebuild' from nothing)."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+_SEGMENT_ALLOWED: dict[tuple, frozenset[int]] = {}
+_SEGMENT_ALLOWED_LIMIT = 4096
+
+
+def _segment_union(searcher, principals: frozenset[str], index_key: str) -> set[int]:
+    """The documents any of the principals may see, as the union of per-segment sets.
+
+    Segments never change once written; a document deleted later stays in its segment's set, which
+    is harmless: a deleted document never matches a query, so the set only ever filters matches.
+    """
+    query = Or([Term("acl", p) for p in sorted(principals)])
+    if len(_SEGMENT_ALLOWED) > _SEGMENT_ALLOWED_LIMIT:
+        _SEGMENT_ALLOWED.clear()
+    allowed: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is None:
+            allowed.update(offset + d for d in leaf.docs_for_query(query))
+            continue
+        key = (index_key, segment.segment_id(), principals)
+        if key not in _SEGMENT_ALLOWED:
+            _SEGMENT_ALLOWED[key] = frozenset(leaf.docs_for_query(query))
+        allowed.update(offset + d for d in _SEGMENT_ALLOWED[key])
+    return allowed
 
 
 def _fields(document: SearchDocument) -> dict | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from contextlib import contextmanager
 from email import message_from_bytes
 
+import pytest
 from sqlalchemy import select
+from support import PEOPLE, csrf_token, sign_in
 
 from wisdom.auth.models import User, UserRole
 from wisdom.auth.passwords import hash_password
@@ -78,8 +81,6 @@ def make_module(app, **changes) -> str:
 
 def sign_in_as(client, email: str, password: str):
     """Sign a test client in with any account."""
-    from support import csrf_token
-
     token = csrf_token(client, "/sign-in")
     response = client.post(
         "/sign-in", data={"email": email, "password": password, "csrf_token": token}
@@ -116,3 +117,55 @@ def smtp_server():
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def panel_app(make_app, password_hashes):
+    """An app with one account per role, two more Panel members, and a chair."""
+
+    def build(**config):
+        app = make_app(WISDOM_PANEL_CHAIR=CHAIR, **config)
+        with app.app_context():
+            for role, (email, name, roles, _password) in PEOPLE.items():
+                account = User(email=email, name=name, password_hash=password_hashes[role])
+                account.roles = [UserRole(role=r) for r in roles]
+                db.session.add(account)
+            db.session.commit()
+        add_panel(app)
+        return app
+
+    return build
+
+
+def post(client, url: str, data: dict, token_from: str = "/"):
+    """POST a form with the session's CSRF token."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, token_from)})
+
+
+def client_for(app, role: str):
+    """A client signed in as a PEOPLE role or one of the extra Panel accounts."""
+    client = app.test_client()
+    if role in PANEL:
+        email, _name, _roles, password = PANEL[role]
+        return sign_in_as(client, email, password)
+    assert sign_in(client, role).status_code == 302
+    return client
+
+
+def propose_new_module(client, title="Cooking on a budget") -> int:
+    """Walk the step-by-step form for a new module; return the proposal's number."""
+    response = post(client, "/proposals/new", {"kind": "new_module"})
+    assert response.status_code == 302
+    number = int(re.search(r"/proposals/(\d+)/title", response.headers["Location"]).group(1))
+    base = f"/proposals/{number}"
+    assert post(client, f"{base}/title", {"title": title, "next": "1"}).status_code == 302
+    details = {"summary": "Learn to cook cheap, healthy meals.", "description": "One meal a week.",
+               "pathways": "ete", "next": "1"}  # fmt: skip
+    assert post(client, f"{base}/details", details).status_code == 302
+    reason = {"reason": "I ran out of money every month. Call me on 07700 900123.", "next": "1"}
+    assert post(client, f"{base}/reason", reason).status_code == 302
+    response = post(client, f"{base}/credit", {"credit_choice": "initials", "next": "1"})
+    assert response.headers["Location"].endswith(f"{base}/check"), client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)[-6000:]
+    return number

@@ -47,6 +47,7 @@ def evaluate(proposal: Proposal, actor, answers: dict, recommendation: str, comm
         (answers.get(k) or "").strip() for k in EVALUATION_FIELDS
     ):
         raise InvalidProposal({"need": "Fill in every part of the evaluation before referring it"})
+    services.lock(proposal)
     if proposal.state in ("submitted", "resubmitted"):
         move(proposal, "start_evaluation", actor)
     elif proposal.state != "pdm_evaluation":
@@ -188,6 +189,7 @@ def decide(
     meeting_date: date | None = None,
 ) -> PanelDecision:
     """The chair records the Panel's decision, which the votes must support."""
+    services.lock(proposal)
     if proposal.state != "referred":
         raise IllegalMove("A decision is recorded only while a proposal is with the Panel")
     counted = tally(proposal)

@@ -126,6 +126,7 @@ def publish(
     proposal: Proposal, actor, *, choices: dict | None = None, practical: dict | None = None
 ) -> str:
     """Publish an approved proposal and mark it published, in one transaction; return the slug."""
+    services.lock(proposal)
     if proposal.state not in ("approved", "approved_with_conditions"):
         raise IllegalMove(
             f"This proposal is {services.label(proposal)}; only approved proposals are published"

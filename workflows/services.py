@@ -174,6 +174,13 @@ def move(proposal: Proposal, event: str, actor, comment: str = "") -> ProposalEv
     return step
 
 
+def lock(proposal: Proposal) -> None:
+    """Re-read the proposal and hold its row until commit, so two deciders cannot both act."""
+    # FOR UPDATE on the row alone: PostgreSQL refuses it across the eager outer joins to users.
+    db.session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
+    db.session.refresh(proposal)
+
+
 def label(proposal: Proposal) -> str:
     """The proposal's state in plain words, lower case."""
     return STATE_LABELS.get(proposal.state, proposal.state).lower()

@@ -15,6 +15,7 @@ from wisdom.components import (
     Plugin,
     add_dashboard_panel,
     add_demo_loader,
+    add_link_provider,
     add_nav_item,
     add_search_provider,
     register_blueprint,
@@ -44,6 +45,9 @@ def init_app(app: Flask) -> None:
     )
     app.cli.add_command(library)
     add_demo_loader(app, load_demo)
+    from content.links import related_library_items
+
+    add_link_provider(app, related_library_items)
 
 
 def load_demo() -> str:

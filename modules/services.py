@@ -202,13 +202,14 @@ def _checked(content: dict, change_note: str, provenance: dict | None) -> dict:
     problems = validate_content(content)
     if not (change_note or "").strip():
         problems.append(Problem("change_note", "Say what changed and why"))
-    problems += _provenance_problems(provenance or {})
+    problems += provenance_problems(provenance or {})
     if problems:
         raise InvalidModule(problems)
     return shape.normalise(content)
 
 
-def _provenance_problems(provenance: dict) -> list[Problem]:
+def provenance_problems(provenance: dict) -> list[Problem]:
+    """Every problem with a provenance dict, by field path."""
     problems = [
         Problem(f"provenance.{k}", f"{k} is not a provenance field")
         for k in sorted(set(provenance) - set(PROVENANCE_KEYS))

@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from modules_support import content as module_content
 from sqlalchemy import select
 from support import PEOPLE, ROLES
 
 from content import attachments, services
 from content.services import ItemData
+from modules import services as module_services
 from search.indexing import all_documents
 from search.models import SearchLog, Synonym
 from search.outbox import apply_pending
@@ -94,6 +96,15 @@ TABLE = {
     "proposals.panel":           (302,  403,          403,          403, 200,          403,          403),
     "proposals.meeting":         (302,  403,          403,          200, 200,          403,          403),
     "proposals.you_said":        (302,  200,          200,          200, 200,          200,          200),
+    "directory.browse":          (302,  200,          200,          200, 200,          200,          200),
+    "directory.export":          (302,  200,          200,          200, 200,          200,          200),
+    "directory.module":          (302,  200,          200,          200, 200,          200,          200),
+    "directory.print_view":      (302,  200,          200,          200, 200,          200,          200),
+    "directory.data":            (302,  200,          200,          200, 200,          200,          200),
+    "directory.module_history":  (302,  403,          200,          200, 200,          200,          200),
+    "directory.version":         (302,  403,          200,          200, 200,          200,          200),
+    "directory.diff":            (302,  403,          200,          200, 200,          200,          200),
+    "directory.correct":         (302,  403,          403,          200, 403,          403,          403),
 }
 # fmt: on
 
@@ -157,6 +168,15 @@ SAMPLE_ARGS: dict[str, dict] = {
     "proposals.reconsider": {"proposal_id": SAMPLE.proposal_id},
     "proposals.publish": {"proposal_id": SAMPLE.proposal_id},
     "proposals.similar_titles": {"q": "housing"},
+    "directory.browse": {"pathway": "emotional-wellbeing", "format": "group"},
+    "directory.export": {"download": "json"},
+    "directory.module": {"slug": SAMPLE.module},
+    "directory.print_view": {"slug": SAMPLE.module},
+    "directory.data": {"slug": SAMPLE.module},
+    "directory.module_history": {"slug": SAMPLE.module},
+    "directory.version": {"slug": SAMPLE.module, "number": 1},
+    "directory.diff": {"slug": SAMPLE.module},
+    "directory.correct": {"slug": SAMPLE.module},
 }
 
 # A GET may write only to the audit log, except these, which count searches and clicks for the
@@ -200,6 +220,9 @@ def seed(app) -> dict:
             pdm,
         )
         action = services.add_action(finding, "Complete the records", None, None, pdm)
+        module = module_services.create_module(
+            module_content(), actor=pdm, change_note="First version", commit=False
+        )
         synonym = Synonym(term="dtr", expansion="drug treatment requirement")
         search_log = SearchLog(roles="practitioner", query="housing", results=1)
         db.session.add_all([synonym, search_log])
@@ -217,6 +240,7 @@ def seed(app) -> dict:
             "synonym_id": synonym.id,
             "search_log_id": search_log.id,
             "proposal_id": proposal.id,
+            "module": module.slug,
         }
 
 

@@ -44,6 +44,18 @@ WOULD_SUCCEED = {
     "library.new": {"title": "Forged guidance", "classification": "open"},
     "library.pathways": {"name": "Forged pathway"},
     "search.synonyms": {"term": "forged", "expansion": "forgery"},
+    "directory.correct": {
+        "title": "Forged title",
+        "summary": "Forged summary.",
+        "referral_route": "Forged route",
+        "referral_contact": "forged@example.org",
+        "areas": "Leeds",
+        "outcomes": "Forged",
+        "status": "active",
+        "review_date": "2027-06-30",
+        "change_note": "Forged correction",
+        "expected_version": "1",
+    },
 }
 
 

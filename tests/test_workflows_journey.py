@@ -112,6 +112,10 @@ def test_the_whole_journey_notifies_everyone_and_credits_the_proposer(panel_app)
             assert any("said yes" in m for m in for_sam)
             assert any("now in the Directory" in m for m in for_sam)
 
+        directory = sam.get(f"/directory/{proposal.module_slug}").get_data(as_text=True)
+        assert "Proposed by S. O." in directory
+        found = sam.get("/search?q=cooking+budget").get_data(as_text=True)
+        assert "Module (1)" in found and "Cooking on a budget</a>" in found
         said = sam.get("/proposals/you-said-we-did").get_data(as_text=True)
         assert "Cooking on a budget" in said and "S. O." in said
         assert "INTERNAL-ONLY-NOTE" not in sam.get(base).get_data(as_text=True)

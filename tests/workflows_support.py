@@ -132,6 +132,8 @@ def panel_app(make_app, password_hashes):
                 db.session.add(account)
             db.session.commit()
         add_panel(app)
+        built = app.test_cli_runner().invoke(args=["search", "rebuild"])
+        assert built.exit_code == 0, built.output
         return app
 
     return build

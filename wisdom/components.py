@@ -55,6 +55,31 @@ class DashboardPanel:
     plugin: str = ""
 
 
+@dataclass(frozen=True)
+class LinkSubject:
+    """A library object that linked records may point at, described without its model.
+
+    ``kind`` says what it is ("module", "item"), ``key`` which one (its slug), ``version`` which
+    version is shown, and ``pathways`` the needs it addresses (for related content).
+    """
+
+    kind: str
+    key: str
+    title: str = ""
+    version: int | None = None
+    pathways: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    """A record linked to a library object, as a link provider lists it for one reader."""
+
+    title: str
+    url: str
+    group: str  # the heading it is shown under, e.g. "Related guidance", "Outcomes"
+    detail: str = ""
+
+
 @dataclass
 class Registry:
     """Everything the components and plugins of one app have registered."""
@@ -102,8 +127,29 @@ def add_search_provider(app: Flask, kind: str, provider: object) -> None:
 
 
 def add_link_provider(app: Flask, provider: Callable) -> None:
-    """Register a function that lists records linked to a library object."""
+    """Register a function that lists records linked to a library object.
+
+    The provider is called as ``provider(subject: LinkSubject, user)`` and returns the ``Link``s
+    that ``user`` may see (an empty list when it has nothing for that kind of subject).
+    """
     registry(app).link_providers.append(provider)
+
+
+def links_for(app: Flask, subject: LinkSubject, user) -> dict[str, list[Link]]:
+    """Every provider's links for ``subject`` as ``user`` may see them, by group.
+
+    A failing provider is logged and left out, so one broken plugin never breaks the page.
+    """
+    groups: dict[str, list[Link]] = {}
+    for provider in registry(app).link_providers:
+        try:
+            found = list(provider(subject, user) or [])
+        except Exception:  # noqa: BLE001 - a plugin's fault must not break the page it links to
+            log.exception("link provider %r failed for %s %s", provider, subject.kind, subject.key)
+            continue
+        for link in found:
+            groups.setdefault(link.group, []).append(link)
+    return groups
 
 
 def add_demo_loader(app: Flask, loader: Callable[[], str]) -> None:

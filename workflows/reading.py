@@ -97,17 +97,16 @@ def _my_vote(proposal: Proposal, user):
     return next((v for v in deciding.tally(proposal).votes if v.member_id == user.id), None)
 
 
-MODULE_ENDPOINTS = ("modules.module", "modules.show", "modules.detail", "directory.module")
+MODULE_PAGE = "directory.module"
 
 
 def module_url(slug: str | None) -> str | None:
     """The Directory page of a module, if the modules component serves one."""
     if not slug:
         return None
-    for endpoint in MODULE_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, slug=slug)
-    return None
+    if MODULE_PAGE not in current_app.view_functions:
+        return None
+    return url_for(MODULE_PAGE, slug=slug)
 
 
 def counts() -> dict[str, int]:

@@ -59,7 +59,7 @@ def vote(proposal_id: int):
     form = VoteForm()
     if not form.validate_on_submit():
         flash("Choose your vote before recording it.")
-        return redirect(url_for(".show", proposal_id=proposal.id, _anchor="vote"))
+        return redirect(url_for(".show", proposal_id=proposal.id, _anchor="your-vote"))
     try:
         deciding.vote(proposal, current_user, form.vote.data, form.comment.data or "")
         deciding.notify_chair_if_quorate(proposal)

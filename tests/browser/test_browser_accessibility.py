@@ -151,6 +151,18 @@ def _extra_pages(page, base: str, role: str | None) -> list:
 
         return show
 
+    def submit_empty_note(path):
+        def show():
+            if page.goto(f"{base}{path}").status != 200:
+                return False
+            page.get_by_label("What did you correct, and why?").fill("")
+            page.locator("main form[method=post] [type=submit]").first.click()
+            page.wait_for_load_state()
+            assert page.locator(".govuk-error-summary").is_visible(), f"{path}: no errors shown"
+            return True
+
+        return show
+
     extras = [("not found", goto("/no-such-page"))]
     if role is None:
         return [*extras, ("sign-in with errors", submit_empty("/sign-in"))]
@@ -163,6 +175,23 @@ def _extra_pages(page, base: str, role: str | None) -> list:
         ("new proposal with errors", submit_empty("/proposals/new")),
         ("notifications", goto("/notifications")),
         ("you said, we did", goto("/proposals/you-said-we-did")),
+        (
+            "directory filtered for a person",
+            goto(
+                "/directory?pathway=finance-benefit-debt&sex=female&age=34&rosh=medium"
+                "&area=Wakefield&format=online"
+            ),
+        ),
+        ("directory search", goto("/directory?q=debt")),
+        (
+            "directory with nothing matching",
+            goto("/directory?format=online&area=Leeds&sex=male&age=70"),
+        ),
+        ("module differences", goto("/directory/managing-emotions/diff?a=1&b=3")),
+        (
+            "module correction with errors",
+            submit_empty_note("/directory/managing-emotions/correct"),
+        ),
     ]
     if role == "admin":
         extras += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from flask import (
@@ -13,13 +14,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
 
 from modules import directory, history, policy, reading, services, transfer
-from modules.forms import CorrectionForm
+from modules.forms import CorrectionForm, SessionFileForm
 from modules.models import (
+    AUDIENCES,
     COMPLEXITY,
     FORMATS,
     ROSH_LEVELS,
@@ -29,8 +32,9 @@ from modules.models import (
     ModuleVersion,
 )
 from modules.text import pathway_names
-from wisdom import access, markup
+from wisdom import access, markup, uploads
 from wisdom.components import LinkSubject, links_for
+from wisdom.db import db
 
 bp = Blueprint("directory", __name__, url_prefix="/directory", template_folder="templates")
 LIBRARY_GROUPS = ("Related guidance", "Good-practice beacons")
@@ -56,6 +60,7 @@ def _helpers():
         "MODULE_ROSH": ROSH_LEVELS,
         "MODULE_COMPLEXITY": COMPLEXITY,
         "MODULE_STATUSES": STATUSES,
+        "MODULE_AUDIENCES": AUDIENCES,
     }
 
 
@@ -242,7 +247,6 @@ def correct(slug: str):
                 correction=True, expected_version=expected,
             )  # fmt: skip
         except services.VersionConflict as conflict:
-            form.expected_version.errors = [str(conflict)]
             form.title.errors = [str(conflict)]
         except services.InvalidModule as invalid:
             form.show_problems(invalid.problems)
@@ -250,3 +254,63 @@ def correct(slug: str):
             flash(f"Correction published as version {found.current_version}", "success")
             return redirect(url_for("directory.module", slug=found.slug))
     return render_template("modules/correct.html", module=found, form=form)
+
+
+@bp.route("/<slug>/sessions/<int:number>/files", methods=["GET", "POST"])
+@access.require("modules.edit")
+def attach(slug: str, number: int):
+    """Upload a file for a session; it is published at once as a labelled correction."""
+    found = _find(slug)
+    sessions = services.module_content(found)["sessions"]
+    if not 1 <= number <= len(sessions):
+        abort(404)
+    form = SessionFileForm()
+    if not form.is_submitted():
+        form.expected_version.data = str(found.current_version)
+    elif form.validate_on_submit():
+        chosen = form.file.data
+        expected = (
+            int(form.expected_version.data) if (form.expected_version.data or "").isdigit() else -1
+        )
+        try:
+            if chosen is None or not getattr(chosen, "filename", ""):
+                raise uploads.UploadRefused("Select a file")
+            services.attach_file(
+                found, number, chosen.filename, chosen.read(uploads.MAX_BYTES + 1),
+                form.audience.data or "", actor=current_user, expected_version=expected,
+            )  # fmt: skip
+        except (uploads.UploadRefused, services.VersionConflict, services.InvalidModule) as error:
+            db.session.rollback()
+            form.file.errors = [str(error)]
+        else:
+            flash(f"The file was attached to session {number}", "success")
+            return redirect(url_for("directory.module", slug=found.slug))
+    return render_template(
+        "modules/attach.html", module=found, number=number, session=sessions[number - 1], form=form
+    )
+
+
+@bp.get("/<slug>/files/<int:attachment_id>")
+@access.require("directory.read")
+def download(slug: str, attachment_id: int):
+    """Download a session file the reader may see (facilitators' files are staff only)."""
+    found = _find(slug)
+    if policy.full_view(current_user):
+        contents = [v.content for v in services.versions(found)]
+    else:
+        contents = [services.module_content(found)]
+    listed = {
+        a["id"]
+        for c in contents
+        for s in reading.for_reader(c, current_user)["sessions"]
+        for a in s.get("attachments", [])
+    }
+    attachment = services.find_attachment(found, attachment_id)
+    if attachment is None or attachment_id not in listed:
+        abort(404)
+    response = send_file(
+        io.BytesIO(uploads.read(attachment.sha256)), mimetype=attachment.content_type,
+        as_attachment=True, download_name=attachment.filename,
+    )  # fmt: skip
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

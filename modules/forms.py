@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
@@ -12,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from modules.models import STATUSES
+from modules.models import AUDIENCES, STATUSES
 
 # Form field -> the content field path a service problem names.
 FIELD_PATHS = {
@@ -98,3 +100,17 @@ class CorrectionForm(FlaskForm):
             message = problem.message if name else f"{problem.field}: {problem.message}"
             field = getattr(self, name or "summary")
             field.errors = [*list(field.errors or []), message]
+
+
+class SessionFileForm(FlaskForm):
+    """Upload a file for one session, for participants or for facilitators only."""
+
+    file = FileField("Upload a file", widget=GovFileInput())
+    audience = RadioField(
+        "Who is the file for?",
+        choices=[SelectChoice(k, v) for k, v in AUDIENCES.items()],
+        default="participants",
+        widget=GovRadioInput(),
+    )
+    expected_version = HiddenField()
+    submit = SubmitField("Upload", widget=GovSubmitInput())

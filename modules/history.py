@@ -64,6 +64,13 @@ def fields(content: dict, names: dict[str, str], staff_notes: bool) -> list[tupl
         ]
         if staff_notes:
             rows.append((f"Session {n}: facilitator notes", s["facilitator_notes"]))
+        files = [
+            f"{a['filename']} ({a['for']})"
+            for a in s.get("attachments", [])
+            if staff_notes or a["for"] == "participants"
+        ]
+        if files:
+            rows.append((f"Session {n}: files", "\n".join(files)))
     return rows
 
 

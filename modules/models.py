@@ -21,6 +21,8 @@ SEXES = {"female": "Women", "male": "Men"}
 ROSH_LEVELS = {"low": "Low", "medium": "Medium", "high": "High", "very high": "Very high"}
 COMPLEXITY = {"low": "Low", "medium": "Medium", "high": "High"}
 IN_HOUSE = "in-house"
+# Who a session file is for: everyone on the module, or the facilitators only (staff).
+AUDIENCES = {"participants": "For participants", "facilitators": "For facilitators (staff only)"}
 
 
 class Module(db.Model):
@@ -79,3 +81,18 @@ class ModuleVersion(db.Model):
     def has_provenance(self) -> bool:
         """Whether a proposal or panel decision is recorded for this version."""
         return bool(self.proposal_id or self.proposal_url or self.decision or self.decided_at)
+
+
+class ModuleAttachment(db.Model):
+    """A file for one of a module's sessions; versions list the files each session has."""
+
+    __tablename__ = "module_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), nullable=False, index=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(120), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

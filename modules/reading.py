@@ -29,4 +29,9 @@ def easy_read(content: dict) -> dict:
 
 
 def _open_session(session: dict) -> dict:
-    return {key: session[key] for key in EASY_READ_SESSION_KEYS}
+    """A session without facilitator notes or facilitators' files."""
+    made = {key: session[key] for key in EASY_READ_SESSION_KEYS}
+    files = [a for a in session.get("attachments", []) if a["for"] == "participants"]
+    if files:
+        made["attachments"] = files
+    return made

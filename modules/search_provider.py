@@ -95,9 +95,14 @@ class ModuleProvider:
         return out
 
     def all_keys(self) -> Iterable[str]:
-        """Both documents of every module (the easy-read one is dropped when not active)."""
-        ids = db.session.scalars(select(Module.id).order_by(Module.id))
-        return [key for i in ids for key in (str(i), f"{i}{EASY}")]
+        """Every module's staff document, and the easy-read one of each active module."""
+        rows = db.session.execute(select(Module.id, Module.status).order_by(Module.id))
+        keys = []
+        for module_id, status in rows:
+            keys.append(str(module_id))
+            if status == "active":
+                keys.append(f"{module_id}{EASY}")
+        return keys
 
     def visible(self, user, keys: Iterable[str]) -> set[str]:
         """Keys the user may read now: staff documents for staff, easy-read ones for others."""

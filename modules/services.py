@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from modules import shape
-from modules.models import Module, ModuleVersion
+from modules.models import AUDIENCES, Module, ModuleAttachment, ModuleVersion
 from modules.shape import Problem
 from modules.text import pathway_names, slugify
 from search import outbox
-from wisdom import access, signals
+from wisdom import access, signals, uploads
 from wisdom.audit.services import record
 from wisdom.db import db, utcnow
 
@@ -32,6 +32,7 @@ __all__ = [
     "Problem",
     "VersionConflict",
     "add_session",
+    "attach_file",
     "create_module",
     "current_version",
     "find_module",
@@ -69,7 +70,15 @@ class VersionConflict(RuntimeError):
 
 def validate_content(content: dict) -> list[Problem]:
     """Every problem with module content (field path and plain message); empty if publishable."""
-    return shape.validate_content(content, known_pathways())
+    problems = shape.validate_content(content, known_pathways())
+    wanted = {i for i in shape.attachment_ids(content) if isinstance(i, int)}
+    if wanted:
+        found = set(
+            db.session.scalars(select(ModuleAttachment.id).where(ModuleAttachment.id.in_(wanted)))
+        )
+        for missing in sorted(wanted - found):
+            problems.append(Problem("sessions", f"There is no uploaded file number {missing}"))
+    return problems
 
 
 def known_pathways() -> set[str]:
@@ -195,6 +204,47 @@ def retire_module(
         module, content, actor=actor, change_note=change_note, provenance=provenance,
         commit=commit,
     )  # fmt: skip
+
+
+def attach_file(
+    module: Module,
+    session_number: int,
+    filename: str,
+    data: bytes,
+    audience: str,
+    *,
+    actor,
+    expected_version: int | None = None,
+    commit: bool = True,
+) -> ModuleVersion:
+    """Store a file and publish a correction listing it under one session (``uploads`` checks it)."""
+    content = module_content(module)
+    if not 1 <= session_number <= len(content["sessions"]):
+        raise InvalidModule([Problem("session", f"There is no session {session_number}")])
+    if audience not in AUDIENCES:
+        raise InvalidModule([Problem("for", "Choose who the file is for")])
+    if expected_version is not None and expected_version != module.current_version:
+        raise VersionConflict(module, expected_version)
+    name, content_type, digest = uploads.keep(filename, data)
+    attachment = ModuleAttachment(
+        module_id=module.id, filename=name, content_type=content_type, size=len(data),
+        sha256=digest, uploaded_by=getattr(actor, "id", None) or None,
+    )  # fmt: skip
+    db.session.add(attachment)
+    db.session.flush()
+    session = content["sessions"][session_number - 1]
+    listed = {"id": attachment.id, "filename": name, "for": audience}
+    session["attachments"] = [*session.get("attachments", []), listed]
+    return publish_version(
+        module, content, actor=actor, correction=True, commit=commit,
+        change_note=f"Attached {name} to session {session_number}",
+    )  # fmt: skip
+
+
+def find_attachment(module: Module, attachment_id: int) -> ModuleAttachment | None:
+    """One of a module's files, or None."""
+    found = db.session.get(ModuleAttachment, attachment_id)
+    return found if found is not None and found.module_id == module.id else None
 
 
 def _checked(content: dict, change_note: str, provenance: dict | None) -> dict:

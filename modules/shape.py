@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from modules.models import COMPLEXITY, FORMATS, ROSH_LEVELS, SEXES, STATUSES
+from modules.models import AUDIENCES, COMPLEXITY, FORMATS, ROSH_LEVELS, SEXES, STATUSES
 
 TOP_KEYS = (
     "title", "summary", "description", "pathways", "core", "delivered_by", "formats",
@@ -28,6 +28,7 @@ ELIGIBILITY_KEYS = ("sexes", "age_min", "age_max", "rosh_levels", "complexity")
 REFERRAL_KEYS = ("route", "contact")
 SESSION_KEYS = (
     "title", "objectives", "duration_minutes", "participant_materials", "facilitator_notes",
+    "attachments",  # optional: [{id, filename, for: participants | facilitators}]
 )  # fmt: skip
 MAX_TITLE = 200
 MAX_TEXT = 100_000
@@ -114,13 +115,19 @@ def normalise(content: dict) -> dict:
 
 
 def _session(session: dict) -> dict:
-    return {
+    made = {
         "title": " ".join(session["title"].split()),
         "objectives": (session.get("objectives") or "").strip(),
         "duration_minutes": int(session["duration_minutes"]),
         "participant_materials": (session.get("participant_materials") or "").strip(),
         "facilitator_notes": (session.get("facilitator_notes") or "").strip(),
     }
+    if session.get("attachments"):  # only when there are files, so the usual shape is unchanged
+        made["attachments"] = [
+            {"id": a["id"], "filename": a["filename"], "for": a["for"]}
+            for a in session["attachments"]
+        ]
+    return made
 
 
 def _unique(values) -> list:
@@ -221,6 +228,34 @@ def _eligibility(value, add) -> None:
             )
 
 
+def attachment_ids(content: dict) -> set:
+    """The ids of every file the sessions of some content list."""
+    return {
+        a.get("id")
+        for s in content.get("sessions") or []
+        if isinstance(s, dict) and isinstance(s.get("attachments"), list)
+        for a in s["attachments"]
+        if isinstance(a, dict)
+    }
+
+
+def _attachments(value, add, where: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, list):
+        add(Problem(where, "Files must be a list"))
+        return
+    for n, item in enumerate(value, start=1):
+        ok = (
+            isinstance(item, dict)
+            and isinstance(item.get("id"), int)
+            and isinstance(item.get("filename"), str)
+            and item.get("for") in AUDIENCES
+        )
+        if not ok:
+            add(Problem(f"{where}[{n}]", "A file needs an id, a filename and who it is for"))
+
+
 def _referral(value, add) -> None:
     if not isinstance(value, dict):
         add(Problem("referral", "Say how to refer: a route and a contact"))
@@ -249,6 +284,7 @@ def _sessions(content: dict, add) -> None:
         for key in ("objectives", "participant_materials", "facilitator_notes"):
             _text(session, key, add, required=False, limit=MAX_TEXT, prefix=where)
         _number(session, "duration_minutes", 5, 600, add, "the session's length in minutes", where)
+        _attachments(session.get("attachments"), add, f"{where}attachments")
     count = content.get("session_count")
     if isinstance(count, int) and len(sessions) > count:
         add(

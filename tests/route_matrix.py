@@ -105,6 +105,8 @@ TABLE = {
     "directory.version":         (302,  403,          200,          200, 200,          200,          200),
     "directory.diff":            (302,  403,          200,          200, 200,          200,          200),
     "directory.correct":         (302,  403,          403,          200, 403,          403,          403),
+    "directory.attach":          (302,  403,          403,          200, 403,          403,          403),
+    "directory.download":        (302,  200,          200,          200, 200,          200,          200),
 }
 # fmt: on
 
@@ -177,6 +179,8 @@ SAMPLE_ARGS: dict[str, dict] = {
     "directory.version": {"slug": SAMPLE.module, "number": 1},
     "directory.diff": {"slug": SAMPLE.module},
     "directory.correct": {"slug": SAMPLE.module},
+    "directory.attach": {"slug": SAMPLE.module, "number": 1},
+    "directory.download": {"slug": SAMPLE.module, "attachment_id": SAMPLE.module_file},
 }
 
 # A GET may write only to the audit log, except these, which count searches and clicks for the
@@ -223,6 +227,9 @@ def seed(app) -> dict:
         module = module_services.create_module(
             module_content(), actor=pdm, change_note="First version", commit=False
         )
+        module_file = module_services.attach_file(
+            module, 1, "worksheet.png", PNG, "participants", actor=pdm, commit=False
+        ).content["sessions"][0]["attachments"][0]["id"]
         synonym = Synonym(term="dtr", expansion="drug treatment requirement")
         search_log = SearchLog(roles="practitioner", query="housing", results=1)
         db.session.add_all([synonym, search_log])
@@ -241,6 +248,7 @@ def seed(app) -> dict:
             "search_log_id": search_log.id,
             "proposal_id": proposal.id,
             "module": module.slug,
+            "module_file": module_file,
         }
 
 

@@ -54,6 +54,21 @@ def upgrade():
     with op.batch_alter_table('module_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_module_versions_module_id'), ['module_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_module_versions_proposal_id'), ['proposal_id'], unique=False)
+    op.create_table('module_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('module_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_module_attachments_module_id_modules')),
+    sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], name=op.f('fk_module_attachments_uploaded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_module_attachments'))
+    )
+    with op.batch_alter_table('module_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_module_attachments_module_id'), ['module_id'], unique=False)
     _versions_are_immutable()
 
 
@@ -83,6 +98,10 @@ def downgrade():
     else:
         op.execute("DROP TRIGGER module_versions_no_update")
         op.execute("DROP TRIGGER module_versions_no_delete")
+    with op.batch_alter_table('module_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_module_attachments_module_id'))
+
+    op.drop_table('module_attachments')
     with op.batch_alter_table('module_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_module_versions_proposal_id'))
         batch_op.drop_index(batch_op.f('ix_module_versions_module_id'))

@@ -57,6 +57,7 @@ def test_a_person_on_probations_idea_reaches_the_directory(
         checked = {}
 
         def axe(page, label):
+            page.wait_for_load_state()  # check the page that is shown, not one still leaving
             checked[label] = axe_violations(page, axe_source)
 
         # A person on probation proposes, one question a page.
@@ -66,6 +67,7 @@ def test_a_person_on_probations_idea_reaches_the_directory(
         sam.get_by_role("link", name="Suggest an idea").click()
         sam.get_by_label("A new module").check()
         sam.get_by_role("button", name="Continue").click()
+        sam.wait_for_load_state()
         sam.get_by_label("Give your idea a short name").fill(TITLE)
         # While typing (JavaScript), then by the button that works without it.
         expect(sam.locator("#similar-results")).to_contain_text("Cooking skills for a new home")
@@ -131,7 +133,7 @@ def test_a_person_on_probations_idea_reaches_the_directory(
             else:
                 sign_in_panel(member, base, key)
             member.get_by_role("link", name=re.compile("Proposals for the Panel to decide")).click()
-            axe(member, "Panel queue")
+            axe(member, f"Panel queue ({key})")
             member.get_by_role("link", name=TITLE).click()
             member.get_by_label("Approve", exact=True).check()
             member.get_by_role("button", name="Record my vote").click()

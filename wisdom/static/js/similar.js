@@ -29,18 +29,22 @@ for (const input of document.querySelectorAll('input[data-similar-url]')) {
   const box = document.getElementById('similar-results')
   if (!box) continue
   let timer = null
+  const check = async () => {
+    const words = input.value.trim()
+    if (words.length < 3) { render(box, []); return }
+    const url = `${input.dataset.similarUrl}?q=${encodeURIComponent(words)}`
+    try {
+      const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      if (response.ok) render(box, await response.json())
+    } catch (error) {
+      // The server-side button still works; nothing to tell the user here.
+    }
+  }
   input.addEventListener('input', () => {
     clearTimeout(timer)
-    timer = setTimeout(async () => {
-      const words = input.value.trim()
-      if (words.length < 3) { render(box, []); return }
-      const url = `${input.dataset.similarUrl}?q=${encodeURIComponent(words)}`
-      try {
-        const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-        if (response.ok) render(box, await response.json())
-      } catch (error) {
-        // The server-side button still works; nothing to tell the user here.
-      }
-    }, DELAY_MS)
+    timer = setTimeout(check, DELAY_MS)
   })
+  // Typed before this script ran (or the page came back with a title): check it now,
+  // unless the server has already listed what it found.
+  if (input.value.trim() && !box.children.length && !box.textContent.trim()) check()
 }

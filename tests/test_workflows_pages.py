@@ -126,3 +126,16 @@ def test_personal_data_is_flagged(text, what):
 
 def test_plain_words_are_not_flagged():
     assert checks.personal_data({"Why": "Six sessions of 90 minutes in 2027, for 12 people."}) == []
+
+
+def test_a_module_that_is_not_in_the_directory_is_refused_on_the_form(panel_app):
+    app = panel_app()
+    sam = client_for(app, "service_user")
+    number = (
+        post(sam, "/proposals/new", {"kind": "retire_module"}).headers["Location"].split("/")[2]
+    )
+    page = post(sam, f"/proposals/{number}/module", {"module_slug": "no-such-module", "next": "1"})
+    assert page.status_code == 200
+    assert "Choose a module from the list" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Proposal, int(number)).module_slug is None

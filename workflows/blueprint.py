@@ -100,9 +100,17 @@ def step(proposal_id: int, name: str):
     elif form.validate_on_submit():
         try:
             services.save(proposal, current_user, **_answers(form, name, proposal))
-        except (InvalidProposal, IllegalMove) as problem:
+        except InvalidProposal as invalid:
             db.session.rollback()
-            flash(str(problem))
+            for key, text in invalid.errors.items():
+                form[key].errors = [*form[key].errors, text]
+            return render_template(
+                f"workflows/step_{name}.html", form=form, proposal=proposal, similar=None,
+                back=_previous(proposal, name), steps=STEPS[proposal.kind], name=name,
+            )  # fmt: skip
+        except IllegalMove as illegal:
+            db.session.rollback()
+            flash(str(illegal))
             return redirect(url_for(".show", proposal_id=proposal.id))
         db.session.commit()
         if name == "title" and form.check.data:

@@ -75,6 +75,28 @@ TABLE = {
     "search.synonyms":           (302,  403,          403,          200, 403,          403,          403),
     "search.delete_synonym":     (302,  403,          403,          302, 403,          403,          403),
     "search.analytics":          (302,  403,          403,          200, 403,          403,          403),
+    "notifications.index":       (302,  200,          200,          200, 200,          200,          200),
+    "notifications.mark_read":   (302,  302,          302,          302, 302,          302,          302),
+    "proposals.index":           (302,  200,          200,          200, 200,          200,          200),
+    "proposals.new":             (302,  200,          200,          200, 200,          200,          200),
+    "proposals.step":            (302,  302,          404,          302, 302,          404,          404),
+    "proposals.check":           (302,  302,          404,          302, 302,          404,          404),
+    "proposals.sent":            (302,  200,          404,          404, 404,          404,          404),
+    "proposals.show":            (302,  200,          200,          200, 200,          200,          200),
+    "proposals.withdraw":        (302,  200,          404,          404, 404,          404,          404),
+    "proposals.credit":          (302,  200,          404,          302, 302,          404,          404),
+    "proposals.comment":         (302,  302,          404,          302, 404,          404,          404),
+    "proposals.note":            (302,  403,          403,          302, 302,          403,          403),
+    "proposals.similar_titles":  (302,  200,          200,          200, 200,          200,          200),
+    "proposals.evaluate":        (302,  403,          403,          302, 403,          403,          403),
+    "proposals.vote":            (302,  403,          403,          403, 302,          403,          403),
+    "proposals.decide":          (302,  403,          403,          403, 200,          403,          403),
+    "proposals.reconsider":      (302,  403,          403,          302, 403,          403,          403),
+    "proposals.publish":         (302,  403,          403,          302, 403,          403,          403),
+    "proposals.queue":           (302,  403,          403,          200, 403,          403,          403),
+    "proposals.panel":           (302,  403,          403,          403, 200,          403,          403),
+    "proposals.meeting":         (302,  403,          403,          200, 200,          403,          403),
+    "proposals.you_said":        (302,  200,          200,          200, 200,          200,          200),
     "directory.browse":          (302,  200,          200,          200, 200,          200,          200),
     "directory.export":          (302,  200,          200,          200, 200,          200,          200),
     "directory.module":          (302,  200,          200,          200, 200,          200,          200),
@@ -135,6 +157,20 @@ SAMPLE_ARGS: dict[str, dict] = {
     "search.suggest": {"q": "hous"},
     "search.go": {"log_id": SAMPLE.search_log_id, "to": "/library"},
     "search.delete_synonym": {"synonym_id": SAMPLE.synonym_id},
+    "proposals.step": {"proposal_id": SAMPLE.proposal_id, "name": "title"},
+    "proposals.check": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.sent": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.show": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.withdraw": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.credit": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.comment": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.note": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.evaluate": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.vote": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.decide": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.reconsider": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.publish": {"proposal_id": SAMPLE.proposal_id},
+    "proposals.similar_titles": {"q": "housing"},
     "directory.browse": {"pathway": "emotional-wellbeing", "format": "group"},
     "directory.export": {"download": "json"},
     "directory.module": {"slug": SAMPLE.module},
@@ -198,6 +234,7 @@ def seed(app) -> dict:
         synonym = Synonym(term="dtr", expansion="drug treatment requirement")
         search_log = SearchLog(roles="practitioner", query="housing", results=1)
         db.session.add_all([synonym, search_log])
+        proposal = _referred_proposal(pdm)
         db.session.commit()
         backend = app.extensions["wisdom_search"]
         backend.rebuild(all_documents())  # a new installation's index, as 'wisdom search rebuild'
@@ -210,9 +247,27 @@ def seed(app) -> dict:
             "action_id": action.id,
             "synonym_id": synonym.id,
             "search_log_id": search_log.id,
+            "proposal_id": proposal.id,
             "module": module.slug,
             "module_file": module_file,
         }
+
+
+def _referred_proposal(pdm):
+    """A person on probation's proposal, evaluated and referred to the Panel."""
+    from workflows import deciding
+    from workflows import services as proposals
+
+    sam = db.session.scalar(select(User).where(User.email == PEOPLE["service_user"][0]))
+    proposal = proposals.start("new_module", sam)
+    proposals.save(
+        proposal, sam, title="Cooking on a budget", reason="Money runs out.",
+        content={"summary": "Cheap, healthy meals.", "description": "", "pathways": []},
+    )  # fmt: skip
+    proposals.submit(proposal, sam)
+    answers = {key: "Checked." for key in deciding.EVALUATION_FIELDS}
+    deciding.evaluate(proposal, pdm, answers, "refer", "")
+    return proposal
 
 
 def url_args(endpoint: str, seeded: dict) -> dict:

@@ -16,6 +16,7 @@ from wisdom.admin import blueprint as admin_blueprint
 from wisdom.audit import blueprint as audit_blueprint
 from wisdom.auth import blueprint as auth_blueprint
 from wisdom.cli import register_commands
+from wisdom.notifications import blueprint as notifications_blueprint
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 migrate = Migrate()
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_blueprint.bp)
     app.register_blueprint(audit_blueprint.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(notifications_blueprint.bp)
     register_commands(app)
     components.load_all(app)
     return app

@@ -17,6 +17,14 @@ ENVIRONMENT = {
     "WISDOM_INDEX_DIR": "WISDOM_INDEX_DIR",
     "WISDOM_SEARCH_BACKEND": "WISDOM_SEARCH_BACKEND",
     "WISDOM_LOG_LEVEL": "WISDOM_LOG_LEVEL",
+    "WISDOM_BASE_URL": "WISDOM_BASE_URL",
+    "WISDOM_SMTP_HOST": "WISDOM_SMTP_HOST",
+    "WISDOM_SMTP_PORT": "WISDOM_SMTP_PORT",
+    "WISDOM_SMTP_FROM": "WISDOM_SMTP_FROM",
+    "WISDOM_PANEL_CHAIR": "WISDOM_PANEL_CHAIR",
+    "WISDOM_PANEL_QUORUM": "WISDOM_PANEL_QUORUM",
+    "WISDOM_PANEL_MAJORITY": "WISDOM_PANEL_MAJORITY",
+    "WISDOM_TARGET_WORKING_DAYS": "WISDOM_TARGET_WORKING_DAYS",
 }
 
 
@@ -49,6 +57,18 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        # Email for notifications: off unless a host is set; emails carry only a link.
+        "WISDOM_SMTP_HOST": "",
+        "WISDOM_SMTP_PORT": 25,
+        "WISDOM_SMTP_FROM": "wisdom@localhost",
+        "WISDOM_BASE_URL": "http://127.0.0.1:5000",  # links in emails sent outside a request
+        # The Service Development Panel: who chairs it (an email; unset: any member may record
+        # the decision), how many votes make a quorum, and the share of votes that is a majority.
+        "WISDOM_PANEL_CHAIR": "",
+        "WISDOM_PANEL_QUORUM": 3,
+        "WISDOM_PANEL_MAJORITY": 0.5,
+        # Proposals waiting longer than this many working days are marked overdue.
+        "WISDOM_TARGET_WORKING_DAYS": 20,
     }
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from wisdom import access
 from wisdom.components import NavItem, registry
+from wisdom.notifications.blueprint import unread_for_header
 
 bp = Blueprint("home", __name__)
 
@@ -68,4 +69,5 @@ def init_templates(app: Flask) -> None:
             "is_cleared": lambda: access.is_cleared(current_user),
             "is_staff": lambda: access.is_staff(current_user),
             "search_available": "search.page" in app.view_functions,
+            "unread_notifications": unread_for_header,
         }

@@ -159,6 +159,9 @@ def _extra_pages(page, base: str, role: str | None) -> list:
         ("search results", goto("/search?q=housing")),
         ("search without results", goto("/search?q=xylophone")),
         ("new library item with errors", submit_empty("/library/new/guidance")),
+        ("new proposal with errors", submit_empty("/proposals/new")),
+        ("notifications", goto("/notifications")),
+        ("you said, we did", goto("/proposals/you-said-we-did")),
         (
             "directory filtered for a person",
             goto(

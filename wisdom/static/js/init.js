@@ -3,6 +3,7 @@
 // then initialises GOV.UK Frontend and MoJ Frontend components (data-module="...").
 import { initAll as initGovuk } from './govuk-frontend.min.js'
 import { initAll as initMoj } from './moj-frontend.min.js'
+import './similar.js'
 
 // Only browsers that run ES modules get here, which is GOV.UK's support test.
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')

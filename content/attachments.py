@@ -2,67 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
-import zipfile
-from pathlib import Path
-
-from flask import current_app
 from sqlalchemy import select
 
 from content import services
 from content.models import Attachment, Item
+from wisdom import uploads
 from wisdom.audit.services import record
 from wisdom.db import db
 
-MAX_BYTES = 20 * 1024 * 1024
-TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "docx": ".docx", "xlsx": ".xlsx"}
-
-
-class AttachmentRefused(ValueError):
-    """The file was not attached; the message says why in plain words."""
-
-
-def sniff(data: bytes) -> str | None:
-    """The file's real type from its content (not its name), or None if not allowed."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
-            return None
-        if "[Content_Types].xml" in names and "word/document.xml" in names:
-            return "docx"
-        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
-            return "xlsx"
-    return None
-
-
-def safe_name(filename: str, kind: str) -> str:
-    """A plain file name with the extension its content deserves."""
-    stem = Path(filename or "file").stem
-    stem = re.sub(r"[^A-Za-z0-9._ -]+", "", stem).strip(" .")[:100] or "file"
-    return stem + EXTENSIONS[kind]
-
-
-def storage() -> Path:
-    """Where attachment bytes are kept."""
-    folder = Path(current_app.instance_path) / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+MAX_BYTES = uploads.MAX_BYTES
+AttachmentRefused = uploads.UploadRefused  # the file was not attached; the message says why
 
 
 def attach(item: Item, filename: str, data: bytes, actor, expected_lock: int) -> Attachment:
@@ -80,19 +29,9 @@ def attach(item: Item, filename: str, data: bytes, actor, expected_lock: int) ->
 
 def store(item: Item, filename: str, data: bytes, actor) -> Attachment:
     """Check and keep a file for an item; the caller puts it in a version."""
-    if not data:
-        raise AttachmentRefused("The selected file is empty")
-    if len(data) > MAX_BYTES:
-        raise AttachmentRefused("The selected file must be smaller than 20 MB")
-    kind = sniff(data)
-    if kind is None:
-        raise AttachmentRefused("The selected file must be a PDF, DOCX, XLSX, PNG or JPEG")
-    digest = hashlib.sha256(data).hexdigest()
-    path = storage() / digest
-    if not path.exists():
-        path.write_bytes(data)
+    name, content_type, digest = uploads.keep(filename, data)
     attachment = Attachment(
-        item_id=item.id, filename=safe_name(filename, kind), content_type=TYPES[kind],
+        item_id=item.id, filename=name, content_type=content_type,
         size=len(data), sha256=digest, uploaded_by=getattr(actor, "id", None),
     )  # fmt: skip
     db.session.add(attachment)
@@ -126,4 +65,4 @@ def in_version(item: Item, number: int) -> list[Attachment]:
 
 def read(attachment: Attachment) -> bytes:
     """The bytes of an attachment."""
-    return (storage() / attachment.sha256).read_bytes()
+    return uploads.read(attachment.sha256)

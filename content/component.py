@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from wisdom.cli import ServerReader, account
 from wisdom.components import (
     DashboardPanel,
     NavItem,
@@ -78,7 +79,7 @@ def export_command(directory: Path, email: str | None):
     """Write the whole library as Markdown files with YAML front matter into DIRECTORY."""
     from content.transfer import export_library
 
-    user = _user(email) if email else _everything()
+    user = account(email) if email else ServerReader()
     with click.progressbar(length=0, label="Exporting") as bar:
 
         def progress(items):
@@ -100,7 +101,7 @@ def import_command(directory: Path, dry_run: bool, email: str | None):
     """Import a folder written by 'wisdom library export': all of it, or nothing."""
     from content.transfer import ImportFailed, import_library
 
-    actor = _user(email) if email else None
+    actor = account(email) if email else None
     with click.progressbar(length=0, label="Importing") as bar:
 
         def progress(items):
@@ -121,31 +122,6 @@ def import_command(directory: Path, dry_run: bool, email: str | None):
     click.echo(
         f"{verb} {report.items} items, {report.versions} versions, {report.actions} actions, {report.attachments} attachments"
     )
-
-
-def _user(email: str):
-    from wisdom.auth.services import find_by_email
-
-    user = find_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account has the email address {email}")
-    return user
-
-
-class _Everything:
-    """The CLI's reader for a full export: every classification (it runs with server access)."""
-
-    id = 0
-    email = "cli"
-    is_authenticated = True
-    is_active = True
-    role_keys = ("pdm",)
-    team_ids = ()
-    cleared = True
-
-
-def _everything():
-    return _Everything()
 
 
 component = Plugin(

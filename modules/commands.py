@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from wisdom.cli import ServerReader, account
+
 
 @click.group(help="Import and export the modules of the Directory of Services.")
 def modules():
@@ -22,7 +24,7 @@ def import_command(file: Path, dry_run: bool, email: str | None):
     """Import FILE (.json, or .csv for the flat fields): all of it, or nothing."""
     from modules.transfer import ImportFailed, import_file
 
-    actor = _user(email) if email else None
+    actor = account(email) if email else None
     try:
         report = import_file(file, actor, dry_run=dry_run)
     except ImportFailed as failed:
@@ -49,7 +51,7 @@ def export_command(fmt: str, retired: bool, output: Path | None):
     """Write every module's current version, facilitator notes included, as JSON or CSV."""
     from modules import directory, transfer
 
-    reader = _Staff()
+    reader = ServerReader()
     entries = directory.current_modules(reader, show_retired=retired)
     text = transfer.export_json(entries) if fmt == "json" else transfer.export_csv(entries)
     if output is None:
@@ -57,24 +59,3 @@ def export_command(fmt: str, retired: bool, output: Path | None):
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Exported {len(entries)} modules to {output}", err=True)
-
-
-def _user(email: str):
-    from wisdom.auth.services import find_by_email
-
-    user = find_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account has the email address {email}")
-    return user
-
-
-class _Staff:
-    """The CLI's reader for a full export (it runs with server access)."""
-
-    id = 0
-    email = "cli"
-    is_authenticated = True
-    is_active = True
-    role_keys = ("pdm",)
-    team_ids = ()
-    cleared = True

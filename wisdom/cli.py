@@ -173,3 +173,24 @@ def verify_audit():
             f"The audit log has been tampered with: {len(result.problems)} problems"
         )
     click.echo(f"The audit log is intact: {result.checked} records checked")
+
+
+def account(email: str):
+    """The account a command acts as, or a one-line error if there is none."""
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}")
+    return user
+
+
+class ServerReader:
+    """The reader of a full export from the command line: every classification (it runs with
+    server access, so it may read what the database holds)."""
+
+    id = 0
+    email = "cli"
+    is_authenticated = True
+    is_active = True
+    role_keys = ("pdm",)
+    team_ids = ()
+    cleared = True

@@ -105,6 +105,8 @@ def sync_command():
         applied = outbox.apply_pending(backend)
     except SearchUnavailable as error:
         raise click.ClickException(str(error)) from None
+    if hasattr(backend, "merge"):
+        backend.merge()
     click.echo(f"Applied {applied} queued changes; {outbox.pending()} waiting")
 
 

@@ -56,13 +56,24 @@ def _apply_outbox(response):
         from search.engine import SearchUnavailable
         from search.outbox import apply_pending
 
+        backend = current_app.extensions["wisdom_search"]
         try:
-            apply_pending(current_app.extensions["wisdom_search"])
+            apply_pending(backend)
+            if hasattr(backend, "merge"):
+                response.call_on_close(lambda: _merge(backend))
         except SearchUnavailable as error:
             log.warning("search index not updated now (%s); 'wisdom search sync' will", error)
         except Exception:  # noqa: BLE001 - the user's save is committed; the outbox keeps the change
             log.exception("search index not updated now; the outbox keeps the change")
     return response
+
+
+def _merge(backend) -> None:
+    """Tidy the index once the response has been sent; a failure here costs nothing but speed."""
+    try:
+        backend.merge()
+    except Exception:  # noqa: BLE001 - the next save or sync merges instead
+        log.exception("search index segments not merged now")
 
 
 component = Plugin(name="search", init_app=init_app, description="Search")

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from whoosh import index
+from whoosh import index, writing
 from whoosh.analysis import ShingleFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import LockError
 from whoosh.query import And, AndMaybe, AndNot, DateRange, Every, Or, Phrase, Prefix, Term
 
 from search import snippets, whoosh_facets
@@ -31,6 +32,7 @@ MAX_FIELD = 1_000_000
 CURRENT = "current"
 REBUILDING = "REBUILDING"
 APPLYING = "APPLYING.lock"
+MAX_SEGMENTS = 10  # saves add segments without merging until there are this many
 
 
 def schema() -> Schema:
@@ -382,12 +384,40 @@ class WhooshBackend:
                     writer.delete_by_term("id", doc_id)
                 else:
                     writer.update_document(**fields)
-            writer.commit()
+            # Merging segments is what makes a save slow (a second or more at 10k documents), so a
+            # save only adds its own small segment while there are few; merge() tidies up after
+            # the response has gone, and past MAX_SEGMENTS a save merges as Whoosh always did.
+            few = len(ix._segments()) < MAX_SEGMENTS
+            writer.commit(mergetype=writing.NO_MERGE if few else writing.MERGE_SMALL)
         except BaseException:
             writer.cancel()  # a failed commit would otherwise keep the lock
             raise
         finally:
             ix.close()
+
+    def merge(self) -> bool:
+        """Merge small segments, if no writer is busy (called after a response has been sent)."""
+        if self.rebuilding():
+            return False
+        try:
+            ix = index.open_dir(str(self._target()))
+        except Exception:  # noqa: BLE001 - nothing to tidy; search reports the problem itself
+            return False
+        try:
+            if len(ix._segments()) < 2:
+                return False
+            writer = ix.writer(timeout=0.0)
+        except LockError:
+            ix.close()
+            return False  # another writer is at work; the next save will try again
+        try:
+            writer.commit(mergetype=writing.MERGE_SMALL)
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+        return True
 
     def rebuild(self, documents, progress=None) -> int:
         """Build a new index aside from every document, then swap it in; search keeps working."""

@@ -72,11 +72,10 @@ def _worker(url: str, instance: str, number: int, start, results) -> None:
     results.put(outcome)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # SQLite's file locking alone
 def test_four_processes_share_one_sqlite_file_without_locks_or_lost_updates(
     backend, make_app, db_url, tmp_path, capsys
 ):
-    if backend != "sqlite":
-        pytest.skip("SQLite locking only: PostgreSQL has its own row locks and MVCC")
     app = make_app()
     with app.app_context():
         user = User(email=COUNTER_EMAIL, name="Counter", password_hash="x", failed_logins=0)

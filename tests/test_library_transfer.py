@@ -313,14 +313,13 @@ def _demo_files() -> list[Path]:
     return sorted(p for kind in KINDS for p in (DEMO / kind).glob("*.md")) if DEMO.is_dir() else []
 
 
-@pytest.mark.skipif(not _demo_files(), reason="the demo library in content/demo is not written yet")
 def test_demo_load_loads_the_demo_library_once(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     with app.app_context():
         items, versions, actions = count(Item), count(ItemVersion), count(Action)
-    assert items == len(_demo_files())
+    assert items == len(_demo_files()) >= 40
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0, second.output
     assert "already loaded, unchanged" in second.output

@@ -808,9 +808,8 @@ def test_check_reports_missing_stale_and_extra_and_rebuild_repairs(app, corpus, 
     assert doors.everywhere("practitioner", "ghost") == []
 
 
-def _whoosh_only(backend):
-    if backend != "sqlite":
-        pytest.skip("the index directory is Whoosh's; PostgreSQL keeps its index in the database")
+# The index directory is Whoosh's (the SQLite default); PostgreSQL keeps its index in the database.
+WHOOSH_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def _fails_closed(doors, caplog, role="practitioner"):
@@ -827,8 +826,8 @@ def _fails_closed(doors, caplog, role="practitioner"):
     assert outcome.results is None and outcome.error
 
 
+@WHOOSH_ONLY
 def test_a_deleted_index_fails_closed_and_rebuild_repairs_it(app, doors, backend, caplog):
-    _whoosh_only(backend)
     seed(app, canaries=False, gardening=5)
     assert page_total(doors.page("practitioner", "gardening")) == 5  # a searcher is open now
     shutil.rmtree(app.config["WISDOM_INDEX_DIR"])
@@ -840,9 +839,9 @@ def test_a_deleted_index_fails_closed_and_rebuild_repairs_it(app, doors, backend
 
 # Whoosh 2.7.4 leaves a corrupt segment file open when it fails to read it; the warning comes
 # when the garbage collector closes it.
+@WHOOSH_ONLY
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_a_corrupt_index_fails_closed_and_rebuild_repairs_it(app, make_app, doors, backend, caplog):
-    _whoosh_only(backend)
     seed(app, canaries=False, gardening=5)
     root = app.extensions["wisdom_search"]._target()
     for path in root.iterdir():

@@ -24,6 +24,7 @@ from search.engine import (
     SearchResults,
     SearchUnavailable,
 )
+from search.query import word_text
 from wisdom.db import db
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,13 @@ UPSERT = text(
         acl, section, classification, url, updated, review_by, tsv_open, tsv_all)
     VALUES (:id, :kind, :slug, :title, :summary, :body, :restricted, :tags, :pathways, :acl,
         :section, :classification, :url, :updated, :review_by,
-        setweight(to_tsvector('english', :title), 'A')
-          || setweight(to_tsvector('english', :summary || ' ' || array_to_string(:tags, ' ')), 'B')
-          || setweight(to_tsvector('english', :body), 'C'),
-        setweight(to_tsvector('english', :title), 'A')
-          || setweight(to_tsvector('english', :summary || ' ' || array_to_string(:tags, ' ')), 'B')
-          || setweight(to_tsvector('english', :body), 'C')
-          || setweight(to_tsvector('english', :restricted), 'C'))
+        setweight(to_tsvector('english', :title_words), 'A')
+          || setweight(to_tsvector('english', :label_words), 'B')
+          || setweight(to_tsvector('english', :body_words), 'C'),
+        setweight(to_tsvector('english', :title_words), 'A')
+          || setweight(to_tsvector('english', :label_words), 'B')
+          || setweight(to_tsvector('english', :body_words), 'C')
+          || setweight(to_tsvector('english', :restricted_words), 'C'))
     ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, slug = EXCLUDED.slug,
         title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
         restricted = EXCLUDED.restricted, tags = EXCLUDED.tags, pathways = EXCLUDED.pathways,
@@ -354,7 +355,11 @@ def _row(document: SearchDocument) -> dict | None:
         log.error("search document %r skipped: it needs an id, a title and an ACL", document.id)
         return None
     clean = lambda value: (value or "").replace("\x00", "")  # noqa: E731
+    labels = " ".join([clean(document.summary), *document.tags])
     return {
+        "title_words": word_text(clean(document.title)), "label_words": word_text(labels),
+        "body_words": word_text(clean(document.body)),
+        "restricted_words": word_text(clean(document.restricted)),
         "id": document.id, "kind": document.kind, "slug": document.slug, "title": clean(document.title),
         "summary": clean(document.summary), "body": clean(document.body), "restricted": clean(document.restricted),
         "tags": [t.lower() for t in document.tags], "pathways": list(document.pathways),

@@ -75,4 +75,13 @@ def parse(text: str) -> ParsedQuery:
 
 def _words(text: str) -> list[str]:
     """The plain words of a piece of text, lower case, punctuation and field syntax dropped."""
-    return [w.strip("'").lower() for w in WORD.findall(text.replace("_", " ")) if w.strip("'")]
+    return [w.strip("'").lower() for w in word_text(text).split() if w.strip("'")]
+
+
+def word_text(text: str) -> str:
+    """The words of a text as the query language reads them, one space apart.
+
+    An engine that parses punctuation itself (PostgreSQL reads "REF-2024" as "ref" and the
+    number -2024) indexes this instead, so a word found in a query is the word in the index.
+    """
+    return " ".join(WORD.findall(text.replace("_", " ")))

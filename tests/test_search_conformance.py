@@ -214,6 +214,25 @@ def test_plain_words_phrases_exclusions_and_prefixes(app, corpus, doors):
     assert doors.everywhere("practitioner", "quillw*")
 
 
+# Codes whose digits PostgreSQL's parser reads one way inside "REF-<code>" and another alone
+# ("0616923e766" is a number in scientific notation, "4097888300906022" a plain number).
+CODES = ("0616923e766d7c90", "4097888300906022", "8e9ac1b40cdf44cc", "71510e6582a171dc")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_reference_code_is_found_however_it_is_typed(app, doors, code):
+    seed(app, canaries=False, gardening=0)
+    with app.test_request_context("/"):
+        add("finding", f"Audit REF-{code.upper()}", body=f"Raised as REF-{code.upper()}, closed.")
+        add("finding", "Another audit", body=f"Not this one: {code[:6]}.")
+        db.session.commit()
+    sync(app)
+    wanted = [f"Audit REF-{code.upper()}"]
+    for typed in (f"REF-{code}", f"ref {code.upper()}", code, f'"REF-{code}"', f'"ref {code}"'):
+        assert doors.everywhere("practitioner", typed) == wanted, typed
+        assert doors.service("practitioner", typed).partial is False, typed
+
+
 def test_english_stemming_housing_finds_house(app, corpus, doors):
     house = title_of(app, corpus.slugs["house"])
     # The item says "house" and "household", never "housing" in its text.

@@ -97,7 +97,9 @@ def sync_command():
     """Apply every queued change to the index (rebuilding it if it is missing or unreadable)."""
     backend = _backend()
     if not backend.healthy():
-        click.echo("The search index is missing or unreadable: rebuilding it from the database")
+        click.echo(
+            "The search index is missing, unreadable or from an earlier version: rebuilding it from the database"
+        )
         from search.indexing import all_documents
 
         backend.rebuild(all_documents())

@@ -4,24 +4,26 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import shutil
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh import index, writing
 from whoosh.analysis import ShingleFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.query import And, AndMaybe, AndNot, DateRange, Every, Or, Phrase, Prefix, Term
+from whoosh.query import And, AndMaybe, AndNot, Or, Phrase, Prefix, Term
 
-from search import snippets, whoosh_facets
+from search import snippets, whoosh_arrays, whoosh_facets
 from search.documents import SearchDocument
-from search.engine import UPDATED_BUCKETS, Hit, SearchRequest, SearchResults, SearchUnavailable
+from search.engine import Hit, SearchRequest, SearchResults, SearchUnavailable
 
 log = logging.getLogger(__name__)
 # Matching runs on one combined field (a third of the postings of three fields); title and
@@ -33,6 +35,13 @@ CURRENT = "current"
 REBUILDING = "REBUILDING"
 APPLYING = "APPLYING.lock"
 MAX_SEGMENTS = 10  # saves add segments without merging until there are this many
+# Adjacent word pairs of a field: a phrase becomes a few term lookups instead of Whoosh's
+# positional matching, which is far too slow in pure Python.
+PAIRS = {"content": "pairs", "title": "title_pairs", "summary": "summary_pairs"}
+
+
+def _pairs():
+    return StemmingAnalyzer() | ShingleFilter(size=2, sep="_")
 
 
 def schema() -> Schema:
@@ -46,9 +55,9 @@ def schema() -> Schema:
         summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
         body=STORED(),  # for snippets only: its words are matched through "content"
         content=TEXT(analyzer=analyzer),  # title, summary, tags and body: what open searches match
-        # Adjacent word pairs of the same text: a phrase becomes a few term lookups instead of
-        # Whoosh's positional matching, which is far too slow in pure Python on long texts.
-        pairs=TEXT(analyzer=StemmingAnalyzer() | ShingleFilter(size=2, sep="_"), phrase=False),
+        pairs=TEXT(analyzer=_pairs(), phrase=False),
+        title_pairs=TEXT(analyzer=_pairs(), phrase=False, field_boost=3.0),
+        summary_pairs=TEXT(analyzer=_pairs(), phrase=False, field_boost=2.0),
         restricted=TEXT(analyzer=analyzer, stored=True),
         words=TEXT(analyzer=StandardAnalyzer()),  # unstemmed open words, for "did you mean"
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=2.0),
@@ -90,8 +99,9 @@ class WhooshBackend:
             searcher = index.open_dir(str(self._target())).searcher()
         except Exception:  # noqa: BLE001 - any failure means 'not healthy'
             return False
+        current = _current_schema(searcher)
         searcher.close()
-        return True
+        return current
 
     def _new_directory(self) -> Path:
         target = self.root / f"gen-{time.time_ns()}"
@@ -168,20 +178,28 @@ class WhooshBackend:
                 error,
             )
             raise SearchUnavailable("the search index cannot be read") from error
+        if not _current_schema(searcher):
+            searcher.close()
+            log.error(
+                "ALERT: the search index was built by an earlier version of WISDOM; search is off "
+                "until 'wisdom search rebuild' (or 'wisdom search sync')"
+            )
+            raise SearchUnavailable("the search index must be rebuilt: run 'wisdom search rebuild'")
         local.update(searcher=searcher, target=target, allowed={}, facets=None)
         return searcher
 
-    def _allowed(self, searcher, principals: frozenset[str]) -> set:
-        """Document numbers the principals may see: computed once per searcher and principal set,
-        from per-segment sets that outlive the searcher (a save adds a small segment, so only that
-        segment is read again)."""
+    def _allowed(self, searcher, principals: frozenset[str]) -> np.ndarray:
+        """A mask of the documents the principals may see: computed once per searcher and
+        principal set, from per-segment sets that outlive the searcher (a save adds a small
+        segment, so only that segment is read again)."""
         cache = self._local.__dict__["allowed"]
         if principals not in cache:
-            cache[principals] = (
-                _segment_union(searcher, principals, str(self._local.__dict__["target"]))
-                if principals
-                else set()
-            )
+            mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+            if principals:
+                key = str(self._local.__dict__["target"])
+                docs = _segment_union(searcher, principals, key)
+                mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+            cache[principals] = mask
         return cache[principals]
 
     def search(self, request: SearchRequest) -> SearchResults:
@@ -195,23 +213,21 @@ class WhooshBackend:
             if query is None:
                 return SearchResults(0, [], {}, request.page, request.page_size)
             allow = self._filtered(searcher, allowed, request)
-            if not allow:
-                # Whoosh reads an empty filter set as "no filter": nothing allowed, nothing found.
-                empty = {name: {} for name in ("kind", "pathways", "tags", "section", "updated")}
-                return SearchResults(0, [], empty, request.page, request.page_size)
-            options = {"filter": allow}
-            if request.sort == "date":
-                options["sortedby"] = "updated"
-                options["reverse"] = True
+            facets = self._facets(searcher)
+            key = str(self._local.__dict__["target"])
+            matches = whoosh_arrays.evaluate(searcher, query, key)
             end = request.page * request.page_size
-            results = searcher.search(query, limit=end, **options)
+            newest = facets.updated if request.sort == "date" else None
+            matched, ranked, scores = whoosh_arrays.top(matches, allow, end, newest)
             marker = snippets.pattern(snippets.query_words(request))
+            start = end - request.page_size
             hits = [
-                self._hit(h, request.cleared, marker)
-                for h in results[end - request.page_size : end]
+                self._hit(
+                    searcher.stored_fields(int(docnum)), float(score), request.cleared, marker
+                )
+                for docnum, score in zip(ranked[start:end], scores[start:end], strict=True)
             ]
-            matched = results.docs()
-            counts = whoosh_facets.count(self._facets(searcher), matched)
+            counts = whoosh_facets.count(facets, matched)
             total = len(matched)
         except SearchUnavailable:
             raise
@@ -223,14 +239,15 @@ class WhooshBackend:
 
     def any_match(self, request: SearchRequest) -> bool:
         """Whether the request finds anything the principals may see (no ranking, facets or
-        snippets: it stops at the first permitted match)."""
+        snippets)."""
         try:
             searcher = self._searcher()
             query = self._query(request, self._fields(request.cleared), rank=False)
+            if query is None:
+                return False
             allow = self._filtered(searcher, self._allowed(searcher, request.principals), request)
-            return bool(query and allow) and any(
-                docnum in allow for docnum in searcher.docs_for_query(query)
-            )
+            key = str(self._local.__dict__["target"])
+            return bool(allow[whoosh_arrays.evaluate(searcher, query, key).ids].any())
         except SearchUnavailable:
             raise
         except Exception as error:
@@ -248,32 +265,25 @@ class WhooshBackend:
         """Text fields searched: the restricted field only for cleared readers."""
         return (*TEXT_FIELDS, "restricted") if cleared else TEXT_FIELDS
 
-    def _filtered(self, searcher, allowed: set, request: SearchRequest) -> set:
+    def _filtered(self, searcher, allowed: np.ndarray, request: SearchRequest) -> np.ndarray:
         """The allowed documents narrowed by the chosen facet values and kinds."""
         parts = []
         if request.kinds:
             parts.append(Or([Term("kind", k) for k in request.kinds]))
+        mask = allowed
         for name, values in request.filters.items():
             if not values:
                 continue
             if name == "updated":
-                ranges = dict(self._updated_ranges())
-                parts.append(Or([ranges[v] for v in values if v in ranges]))
+                mask = mask & whoosh_facets.updated_within(self._facets(searcher).updated, values)
             else:
                 parts.append(Or([Term(name, v.lower() if name == "tags" else v) for v in values]))
-        if not parts:
-            return allowed
-        return allowed & set(searcher.docs_for_query(And(parts)))
-
-    def _updated_ranges(self) -> dict:
-        now = datetime.now()
-        ranges = {}
-        newer = None
-        for key, _label, days in UPDATED_BUCKETS:
-            start = now - timedelta(days=days) if days else None
-            ranges[key] = DateRange("updated", start, newer) if (start or newer) else Every()
-            newer = start
-        return ranges
+        if parts:
+            key = str(self._local.__dict__["target"])
+            chosen = np.zeros(len(mask), dtype=bool)
+            chosen[whoosh_arrays.evaluate(searcher, And(parts), key).ids] = True
+            mask = mask & chosen
+        return mask
 
     def _query(self, request: SearchRequest, fields: tuple[str, ...], rank: bool = True):
         """Build the Whoosh query from the request's clauses; user text never reaches a parser."""
@@ -301,8 +311,7 @@ class WhooshBackend:
             for words in clause.alternatives
         ]
         if len(request.boost_phrase) > 1:
-            # The whole query as a phrase lifts exact matches; title only, as positional
-            # matching over long bodies costs far more than it adds.
+            # The whole query as a phrase in the title lifts exact matches.
             lifts.append(
                 self._match(schema_, request.boost_phrase, ("title",), False, boost=4.0, tags=False)
             )
@@ -320,16 +329,17 @@ class WhooshBackend:
                 options.append(Prefix(name, words[-1].lower(), boost=boost))
             elif len(tokens) == 1:
                 options.append(Term(name, tokens[0], boost=boost))
-            elif len(tokens) > 1 and name == "content":
-                pairs = [t.text for t in schema_["pairs"].analyzer(" ".join(words), mode="query")]
-                options.append(And([Term("pairs", p, boost=boost) for p in pairs]))
+            elif len(tokens) > 1 and name in PAIRS:
+                field = PAIRS[name]
+                pairs = [t.text for t in schema_[field].analyzer(" ".join(words), mode="query")]
+                options.append(And([Term(field, p, boost=boost) for p in pairs]))
             elif len(tokens) > 1:
                 options.append(Phrase(name, tokens, boost=boost))
         if tags and len(words) == 1 and not prefix:
             options.append(Term("tags", words[0], boost=boost))
         return Or(options) if options else None
 
-    def _hit(self, hit, cleared: bool, marker) -> Hit:
+    def _hit(self, hit: dict, score: float, cleared: bool, marker) -> Hit:
         """A result with a highlighted snippet from the fields the reader may see."""
         snippet = ""
         for name in ("body", "summary", *(("restricted",) if cleared else ())):
@@ -338,7 +348,7 @@ class WhooshBackend:
                 break
         return Hit(
             id=hit["id"], kind=hit["kind"], title=hit["title"], url=hit["url"], slug=hit.get("slug", ""),
-            score=float(hit.score or 0.0), snippet=snippet, summary=hit.get("summary", ""),
+            score=score, snippet=snippet, summary=hit.get("summary", ""),
             classification=hit.get("classification", "open"),
             pathways=[p for p in (hit.get("pathways") or "").split(",") if p], updated=hit.get("updated"),
         )  # fmt: skip
@@ -359,10 +369,11 @@ class WhooshBackend:
         """Titles of permitted documents with a word starting with ``prefix`` (autocomplete)."""
         searcher = self._searcher()
         allowed = self._allowed(searcher, principals)
-        if not allowed:  # an empty filter set would mean "no filter" to Whoosh
-            return []
-        results = searcher.search(Prefix("title", prefix.lower()), filter=allowed, limit=limit)
-        return [{"title": h["title"], "url": h["url"]} for h in results]
+        key = str(self._local.__dict__["target"])
+        matches = whoosh_arrays.evaluate(searcher, Prefix("title", prefix.lower()), key)
+        _matched, ranked, _scores = whoosh_arrays.top(matches, allowed, limit)
+        found = [searcher.stored_fields(int(docnum)) for docnum in ranked]
+        return [{"title": fields["title"], "url": fields["url"]} for fields in found]
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -501,6 +512,16 @@ def _segment_union(searcher, principals: frozenset[str], index_key: str) -> set[
     return allowed
 
 
+def _current_schema(searcher) -> bool:
+    """Whether an index has this version's fields (an older index is rebuilt, not trusted)."""
+    return frozenset(searcher.schema.names()) == _field_names()
+
+
+@functools.cache
+def _field_names() -> frozenset[str]:
+    return frozenset(schema().names())
+
+
 def _fields(document: SearchDocument) -> dict | None:
     """Checked index fields of a document, or None if it is not fit to index (it is skipped)."""
     try:
@@ -510,7 +531,8 @@ def _fields(document: SearchDocument) -> dict | None:
             "id": _text(document.id, 160), "kind": _text(document.kind, 40), "slug": _text(document.slug, 160),
             "title": _text(document.title, 1000), "summary": _text(document.summary, MAX_FIELD),
             "content": (content := "\n".join((_text(document.title, 1000), _text(document.summary, MAX_FIELD), " ".join(document.tags), _text(document.body, MAX_FIELD)))),
-            "pairs": content,
+            "pairs": content, "title_pairs": _text(document.title, 1000),
+            "summary_pairs": _text(document.summary, MAX_FIELD),
             "words": " ".join((_text(document.title, 1000), _text(document.summary, MAX_FIELD), _text(document.body, MAX_FIELD))),
             "body": _text(document.body, MAX_FIELD), "restricted": _text(document.restricted, MAX_FIELD),
             "tags": ",".join(_text(t, 80).replace(",", " ") for t in document.tags),

@@ -132,8 +132,27 @@ def _named(facet: str, counts: np.ndarray) -> dict[str, int]:
 
 
 def _updated(stamps: np.ndarray) -> dict[str, int]:
+    counts = {}
+    for key, mask in _buckets(stamps):
+        n = int(mask.sum())
+        if n:
+            counts[key] = n
+    return counts
+
+
+def updated_within(stamps: np.ndarray, keys) -> np.ndarray:
+    """A mask of the documents whose update date falls in any of the chosen buckets."""
+    chosen = np.zeros(len(stamps), dtype=bool)
+    for key, mask in _buckets(stamps):
+        if key in keys:
+            chosen |= mask
+    return chosen
+
+
+def _buckets(stamps: np.ndarray):
+    """Each 'updated' bucket's key and a mask of the stamps in it (newest bucket first)."""
     now = datetime.now()
-    counts, newer = {}, None
+    newer = None
     for key, _label, days in UPDATED_BUCKETS:
         start = (now - timedelta(days=days)).timestamp() if days else None
         mask = np.ones(len(stamps), dtype=bool)
@@ -141,8 +160,5 @@ def _updated(stamps: np.ndarray) -> dict[str, int]:
             mask &= stamps >= start
         if newer is not None:
             mask &= stamps < newer
-        n = int(mask.sum())
-        if n:
-            counts[key] = n
+        yield key, mask
         newer = start
-    return counts

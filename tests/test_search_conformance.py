@@ -22,6 +22,7 @@ from urllib.parse import quote_plus
 
 import pytest
 import sqlalchemy as sa
+import whoosh.index
 import whoosh.searching
 from markupsafe import escape
 from search_support import (
@@ -41,7 +42,7 @@ import search
 from content import services
 from content.models import Item
 from content.services import ItemData
-from search import outbox, service
+from search import outbox, service, whoosh_backend
 from search.documents import SearchDocument
 from search.models import SearchLog, Synonym
 from wisdom.db import db, utcnow
@@ -853,6 +854,27 @@ def test_a_deleted_index_fails_closed_and_rebuild_repairs_it(app, doors, backend
     _fails_closed(doors, caplog)
     result = app.test_cli_runner().invoke(args=["search", "rebuild"])
     assert result.exit_code == 0, result.output
+    assert page_total(doors.page("practitioner", "gardening")) == 5
+
+
+@WHOOSH_ONLY
+def test_an_index_from_an_earlier_version_fails_closed_and_sync_rebuilds_it(
+    app, doors, backend, caplog
+):
+    seed(app, canaries=False, gardening=5)
+    assert page_total(doors.page("practitioner", "gardening")) == 5
+    engine = app.extensions["wisdom_search"]
+    older = whoosh_backend.schema()  # as it was before titles and summaries had word pairs
+    older.remove("title_pairs")
+    older.remove("summary_pairs")
+    target = engine._new_directory()
+    whoosh.index.create_in(str(target), older)
+    engine._swap(target)
+    _fails_closed(doors, caplog)
+    assert any("earlier version" in r.getMessage() for r in caplog.records)
+    result = app.test_cli_runner().invoke(args=["search", "sync"])  # as 'make run' does
+    assert result.exit_code == 0, result.output
+    assert "rebuilding it from the database" in result.output
     assert page_total(doors.page("practitioner", "gardening")) == 5
 
 

@@ -75,6 +75,9 @@ class PostgresBackend:
             db.session.rollback()
             raise
 
+    def close(self) -> None:
+        """Nothing to close: searches use the app's database connections."""
+
     def healthy(self) -> bool:
         """Whether the search table can be read."""
         try:

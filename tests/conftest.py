@@ -133,6 +133,7 @@ def make_app(db_url, tmp_path, monkeypatch):
 
     yield make
     for app in built:
+        app.extensions["wisdom_search"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

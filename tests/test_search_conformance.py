@@ -886,7 +886,7 @@ def test_a_corrupt_index_fails_closed_and_rebuild_repairs_it(app, make_app, door
     seed(app, canaries=False, gardening=5)
     root = app.extensions["wisdom_search"]._target()
     for path in root.iterdir():
-        if path.suffix == ".seg":
+        if path.suffix in (".seg", ".trm", ".pst", ".col"):  # every file of every segment
             garbage = path.with_name(path.name + ".tmp")
             garbage.write_bytes(b"\x00not an index\xff" * 64)
             garbage.replace(path)  # a new file: open readers keep the old one

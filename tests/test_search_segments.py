@@ -46,6 +46,7 @@ def test_saves_stay_searchable_with_segments_bounded_and_merged_later(tmp_path):
     assert _found(backend, "housing") == 3 * MAX_SEGMENTS
     backend.write({"item:0": None})
     assert _found(backend, "zzsegment0") == 0
+    backend.close()
 
 
 def test_merge_gives_way_to_a_busy_writer(tmp_path):

@@ -96,3 +96,21 @@ def test_every_query_shape_matches_and_scores_as_whoosh_does(app, backend):
         matched[role, "filtered"] = _compare(app, role, "housing", {"kind": ["guidance"]})
     assert all(matched[role, "gardening"] > 10 for role in ("practitioner", "pdm"))
     assert matched["pdm", canary] > matched["practitioner", canary]
+
+
+def test_word_pairs_are_whooshs_shingles():
+    from whoosh.analysis import ShingleFilter, StemmingAnalyzer
+
+    from search.whoosh_backend import _pairs
+
+    shingles = StemmingAnalyzer() | ShingleFilter(size=2, sep="_")
+    texts = [
+        "", "housing", "the housing", "Risk of serious harm, and MAPPA!",
+        "Support into education, training and employment. Duty to refer; no fixed abode.",
+        " ".join(f"word{n} and the" for n in range(300)),
+    ]  # fmt: skip
+    for text in texts:
+        for mode in ("index", "query"):
+            ours = [(t.text, t.boost) for t in _pairs()(text, mode=mode)]
+            theirs = [(t.text, t.boost) for t in shingles(text, mode=mode)]
+            assert ours == theirs, text

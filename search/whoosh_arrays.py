@@ -210,11 +210,13 @@ def _postings(reader, field: str, text) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cached(key: tuple, build):
-    if key not in _segment_cache:
+    """A per-segment array (segments never change), built once; safe under threads."""
+    value = _segment_cache.get(key)
+    if value is None:
         if len(_segment_cache) > _SEGMENT_CACHE_LIMIT:
             _segment_cache.clear()
-        _segment_cache[key] = build()
-    return _segment_cache[key]
+        value = _segment_cache[key] = build()
+    return value
 
 
 def _live(reader, index_key: str) -> np.ndarray | None:

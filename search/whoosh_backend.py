@@ -543,9 +543,10 @@ def _segment_union(searcher, principals: frozenset[str], index_key: str) -> set[
             allowed.update(offset + d for d in leaf.docs_for_query(query))
             continue
         key = (index_key, segment.segment_id(), principals)
-        if key not in _SEGMENT_ALLOWED:
-            _SEGMENT_ALLOWED[key] = frozenset(leaf.docs_for_query(query))
-        allowed.update(offset + d for d in _SEGMENT_ALLOWED[key])
+        segment_allowed = _SEGMENT_ALLOWED.get(key)
+        if segment_allowed is None:  # (another thread may clear the cache at any time)
+            segment_allowed = _SEGMENT_ALLOWED[key] = frozenset(leaf.docs_for_query(query))
+        allowed.update(offset + d for d in segment_allowed)
     return allowed
 
 

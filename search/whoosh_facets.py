@@ -19,6 +19,7 @@ MULTI = ("pathways", "tags")
 _codes: dict[str, dict[str, int]] = {name: {} for name in (*SINGLE, *MULTI)}
 _names: dict[str, list[str]] = {name: [] for name in (*SINGLE, *MULTI)}
 _cache: dict[tuple, SegmentFacets] = {}
+_CACHE_LIMIT = 256
 _lock = threading.Lock()
 
 
@@ -79,9 +80,12 @@ def for_searcher(searcher, index_key: str) -> SearcherFacets:
     for leaf, _offset in searcher.leaf_searchers():
         reader = leaf.reader()
         key = (index_key, reader.segment().segment_id(), reader.doc_count_all())
-        if key not in _cache:
-            _cache[key] = _segment_facets(reader)
-        parts.append(_cache[key])
+        segment = _cache.get(key)
+        if segment is None:
+            if len(_cache) > _CACHE_LIMIT:  # segments merged away or from an old rebuild
+                _cache.clear()
+            segment = _cache[key] = _segment_facets(reader)
+        parts.append(segment)
     single = {
         name: np.concatenate([p.single[name] for p in parts]) if parts else np.empty(0, np.int32)
         for name in SINGLE

@@ -68,21 +68,26 @@ def _pairs():
 
 
 def schema() -> Schema:
-    """The index schema: title and summary weigh more than body."""
+    """The index schema: title and summary weigh more than body.
+
+    Phrases are matched through word pairs, so only ``restricted`` keeps word positions: without
+    them a posting block is a fraction of the size to store, decompress and unpickle.
+    """
     analyzer = StemmingAnalyzer()
     return Schema(
         id=ID(unique=True, stored=True),
         kind=ID(stored=True),
         slug=ID(stored=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
-        summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0, phrase=False),
+        summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0, phrase=False),
         body=STORED(),  # for snippets only: its words are matched through "content"
-        content=TEXT(analyzer=analyzer),  # title, summary, tags and body: what open searches match
+        # Title, summary, tags and body: what open searches match.
+        content=TEXT(analyzer=analyzer, phrase=False),
         pairs=TEXT(analyzer=_pairs(), phrase=False),
         title_pairs=TEXT(analyzer=_pairs(), phrase=False, field_boost=3.0),
         summary_pairs=TEXT(analyzer=_pairs(), phrase=False, field_boost=2.0),
         restricted=TEXT(analyzer=analyzer, stored=True),
-        words=TEXT(analyzer=StandardAnalyzer()),  # unstemmed open words, for "did you mean"
+        words=TEXT(analyzer=StandardAnalyzer(), phrase=False),  # unstemmed, for "did you mean"
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=2.0),
         pathways=KEYWORD(stored=True, commas=True),
         acl=KEYWORD(commas=True),

@@ -45,8 +45,7 @@ def _unavailable(reason: str) -> None:
 def browser():
     """One headless Chromium per test module (each test gets a fresh context).
 
-    Module rather than session scope: Playwright's sync API cannot run twice at once in one
-    thread, and other modules here (test_xss_browser.py) start their own.
+    Module rather than session scope: each module's Playwright session ends with the module.
     """
     if not CHROMIUM.exists():
         _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")

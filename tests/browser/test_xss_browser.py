@@ -7,15 +7,13 @@ are counted too, every element is focused and sent pointer, mouse and focus even
 mouse hovers each innermost element (and so its ancestors), and the DOM Chromium built is audited
 against the allow-list (this catches mutation XSS that Python's html.parser would not see).
 
-Needs Debian's Chromium at /usr/bin/chromium (never `playwright install`). Without it the tests are
-skipped, unless WISDOM_REQUIRE_BROWSER=1, when they fail.
+Chromium comes from the ``browser`` fixture in conftest.py (Debian's, never downloaded), which
+also decides what happens when it is missing.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from xss_payloads import load_payloads
@@ -24,17 +22,6 @@ from wisdom import markup
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-REQUIRE_BROWSER = os.environ.get("WISDOM_REQUIRE_BROWSER") == "1"
 MIN_PAYLOADS = 500
 BATCH = 50
 ORIGIN = "https://wisdom.test"
@@ -137,31 +124,6 @@ POINT = """
 """
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}, and WISDOM_REQUIRE_BROWSER=1 demands the browser tests", False)
-    pytest.skip(f"{reason} (set WISDOM_REQUIRE_BROWSER=1 to make this a failure)")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, driven by Playwright."""
-    if not CHROMIUM.exists():
-        _unavailable(f"Debian Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed in this environment")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @dataclass
 class Outcome:
     """What happened while one batch page was loaded and touched."""
@@ -251,11 +213,11 @@ class Watcher:
 
 
 @pytest.fixture
-def watcher(chromium):
+def watcher(browser):
     made: list[Watcher] = []
 
     def make(*, instrument: bool = True) -> Watcher:
-        made.append(Watcher(chromium, instrument=instrument))
+        made.append(Watcher(browser, instrument=instrument))
         return made[-1]
 
     yield make

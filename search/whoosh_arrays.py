@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndMaybe, AndNot, NullQuery, Or, Prefix, Term
 from whoosh.util.numeric import _length_byte_cache
 
 _LENGTHS = np.asarray(_length_byte_cache, dtype=np.float64)
-_segment_cache: dict[tuple, np.ndarray] = {}
-_SEGMENT_CACHE_LIMIT = 512
+_segment_cache: dict[tuple, object] = {}
+_SEGMENT_CACHE_LIMIT = 1024
 
 
 @dataclass
@@ -63,8 +64,7 @@ class _Evaluator:
     def __init__(self, searcher, index_key: str):
         self.searcher = searcher
         self.index_key = index_key
-        self.size = searcher.doc_count_all()
-        self.leaves = [(leaf, offset) for leaf, offset in searcher.leaf_searchers()]
+        self.leaves = list(searcher.leaf_searchers())
         weighting = searcher.weighting
         self.k1 = getattr(weighting, "K1", 1.2)
         self.b = getattr(weighting, "B", 0.75)
@@ -73,7 +73,7 @@ class _Evaluator:
     def run(self, query) -> Matches:
         node = query.__class__
         if node is Term:
-            return self.term(query.fieldname, query.text, query.boost, scored=True)
+            return self.term(query.fieldname, query.text, query.boost)
         if node is Or:
             return self.union([self.run(q) for q in query.subqueries], query.boost)
         if node is And:
@@ -100,7 +100,7 @@ class _Evaluator:
 
     # --- leaves -------------------------------------------------------------------------------
 
-    def term(self, field: str, text, boost: float, scored: bool) -> Matches:
+    def term(self, field: str, text, boost: float) -> Matches:
         """A term's postings over every segment, scored by BM25F (or its weight)."""
         ids, weights, lengths = [], [], []
         scorable = self.searcher.schema[field].scorable
@@ -115,14 +115,12 @@ class _Evaluator:
                 leaf_ids, leaf_weights = leaf_ids[keep], leaf_weights[keep]
             ids.append(leaf_ids + offset)
             weights.append(leaf_weights)
-            if scored and scorable:
+            if scorable:
                 lengths.append(_lengths(reader, field, self.index_key)[leaf_ids])
         if not ids:
             return Matches.empty()
         all_ids = np.concatenate(ids)
         tf = np.concatenate(weights).astype(np.float64)
-        if not scored:
-            return Matches(all_ids, np.full(len(all_ids), float(boost)))
         if not scorable:
             return Matches(all_ids, tf * boost)
         idf = self.searcher.idf(field, text)
@@ -137,7 +135,7 @@ class _Evaluator:
         with the searcher's weighting even when the query asks for a constant score, and drops
         the boost when the prefix expands to a single term)."""
         words = [w for w in query._btexts(self.searcher.reader()) if w]
-        parts = [self.term(query.fieldname, w, 1.0, scored=True) for w in words]
+        parts = [self.term(query.fieldname, w, 1.0) for w in words]
         return self.union(parts, query.boost if len(parts) > 1 else 1.0)
 
     def fallback(self, query) -> Matches:
@@ -209,11 +207,15 @@ def _postings(reader, field: str, text) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(ids), np.concatenate(weights)
 
 
-def _cached(key: tuple, build):
-    """A per-segment array (segments never change), built once; safe under threads."""
+def cached(key: tuple, build):
+    """A value derived from one segment (segments never change), built once.
+
+    Keys start with the index directory and the segment id. Safe under threads: another thread
+    may clear the cache at any moment, so the value is returned, not read back.
+    """
     value = _segment_cache.get(key)
     if value is None:
-        if len(_segment_cache) > _SEGMENT_CACHE_LIMIT:
+        if len(_segment_cache) > _SEGMENT_CACHE_LIMIT:  # segments merged away or rebuilt
             _segment_cache.clear()
         value = _segment_cache[key] = build()
     return value
@@ -224,23 +226,22 @@ def _live(reader, index_key: str) -> np.ndarray | None:
     if not reader.has_deletions():
         return None
     segment = reader.segment()
-    deleted = sorted(segment.deleted_docs())
 
     def build():
         mask = np.ones(reader.doc_count_all(), dtype=bool)
-        mask[np.asarray(deleted, dtype=np.int64)] = False
+        mask[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = False
         return mask
 
-    return _cached((index_key, segment.segment_id(), "live", len(deleted)), build)
+    # Deletions only ever grow, so their number tells one set of them from another.
+    return cached((index_key, segment.segment_id(), "live", segment.deleted_count()), build)
 
 
 def _lengths(reader, field: str, index_key: str) -> np.ndarray:
     """Each document's length in a field, as Whoosh stores it (one byte, decoded)."""
-    segment = reader.segment()
 
     def build():
         count = reader.doc_count_all()
-        column = reader._perdoc._cached_reader(f"_{field}_len", _length_column())
+        column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
         if column is None:
             return np.zeros(count)
         raw = column._dbfile.get(column._basepos, column._count)
@@ -248,10 +249,4 @@ def _lengths(reader, field: str, index_key: str) -> np.ndarray:
         codes[: column._count] = np.frombuffer(raw, dtype=np.uint8)[:count]
         return _LENGTHS[codes]
 
-    return _cached((index_key, segment.segment_id(), "length", field), build)
-
-
-def _length_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
+    return cached((index_key, reader.segment().segment_id(), "length", field), build)

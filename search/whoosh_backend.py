@@ -230,18 +230,17 @@ class WhooshBackend:
         local.update(searcher=searcher, target=target, allowed={}, facets=None)
         return searcher
 
+    def _index_key(self) -> str:
+        """This thread's index directory: it names the index's segments in the shared caches."""
+        return str(self._local.__dict__["target"])
+
     def _allowed(self, searcher, principals: frozenset[str]) -> np.ndarray:
         """A mask of the documents the principals may see: computed once per searcher and
         principal set, from per-segment sets that outlive the searcher (a save adds a small
         segment, so only that segment is read again)."""
         cache = self._local.__dict__["allowed"]
         if principals not in cache:
-            mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-            if principals:
-                key = str(self._local.__dict__["target"])
-                docs = _segment_union(searcher, principals, key)
-                mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
-            cache[principals] = mask
+            cache[principals] = _allowed_mask(searcher, principals, self._index_key())
         return cache[principals]
 
     def search(self, request: SearchRequest) -> SearchResults:
@@ -256,8 +255,7 @@ class WhooshBackend:
                 return SearchResults(0, [], {}, request.page, request.page_size)
             allow = self._filtered(searcher, allowed, request)
             facets = self._facets(searcher)
-            key = str(self._local.__dict__["target"])
-            matches = whoosh_arrays.evaluate(searcher, query, key)
+            matches = whoosh_arrays.evaluate(searcher, query, self._index_key())
             end = request.page * request.page_size
             newest = facets.updated if request.sort == "date" else None
             matched, ranked, scores = whoosh_arrays.top(matches, allow, end, newest)
@@ -288,8 +286,8 @@ class WhooshBackend:
             if query is None:
                 return False
             allow = self._filtered(searcher, self._allowed(searcher, request.principals), request)
-            key = str(self._local.__dict__["target"])
-            return bool(allow[whoosh_arrays.evaluate(searcher, query, key).ids].any())
+            matches = whoosh_arrays.evaluate(searcher, query, self._index_key())
+            return bool(allow[matches.ids].any())
         except SearchUnavailable:
             raise
         except Exception as error:
@@ -300,7 +298,7 @@ class WhooshBackend:
         """This searcher's facet arrays (built when the searcher opens, from cached segments)."""
         local = self._local.__dict__
         if local.get("facets") is None:
-            local["facets"] = whoosh_facets.for_searcher(searcher, str(local["target"]))
+            local["facets"] = whoosh_facets.for_searcher(searcher, self._index_key())
         return local["facets"]
 
     def _fields(self, cleared: bool) -> tuple[str, ...]:
@@ -321,9 +319,8 @@ class WhooshBackend:
             else:
                 parts.append(Or([Term(name, v.lower() if name == "tags" else v) for v in values]))
         if parts:
-            key = str(self._local.__dict__["target"])
             chosen = np.zeros(len(mask), dtype=bool)
-            chosen[whoosh_arrays.evaluate(searcher, And(parts), key).ids] = True
+            chosen[whoosh_arrays.evaluate(searcher, And(parts), self._index_key()).ids] = True
             mask = mask & chosen
         return mask
 
@@ -411,8 +408,8 @@ class WhooshBackend:
         """Titles of permitted documents with a word starting with ``prefix`` (autocomplete)."""
         searcher = self._searcher()
         allowed = self._allowed(searcher, principals)
-        key = str(self._local.__dict__["target"])
-        matches = whoosh_arrays.evaluate(searcher, Prefix("title", prefix.lower()), key)
+        query = Prefix("title", prefix.lower())
+        matches = whoosh_arrays.evaluate(searcher, query, self._index_key())
         _matched, ranked, _scores = whoosh_arrays.top(matches, allowed, limit)
         found = [searcher.stored_fields(int(docnum)) for docnum in ranked]
         return [{"title": fields["title"], "url": fields["url"]} for fields in found]
@@ -527,32 +524,26 @@ class WhooshBackend:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-_SEGMENT_ALLOWED: dict[tuple, frozenset[int]] = {}
-_SEGMENT_ALLOWED_LIMIT = 4096
+def _allowed_mask(searcher, principals: frozenset[str], index_key: str) -> np.ndarray:
+    """A mask of the documents any of the principals may see, from per-segment arrays.
 
-
-def _segment_union(searcher, principals: frozenset[str], index_key: str) -> set[int]:
-    """The documents any of the principals may see, as the union of per-segment sets.
-
-    Segments never change once written; a document deleted later stays in its segment's set, which
-    is harmless: a deleted document never matches a query, so the set only ever filters matches.
+    Segments never change once written; a document deleted later stays in its segment's array,
+    which is harmless: a deleted document never matches a query, so the mask only filters matches.
     """
+    mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+    if not principals:
+        return mask
     query = Or([Term("acl", p) for p in sorted(principals)])
-    if len(_SEGMENT_ALLOWED) > _SEGMENT_ALLOWED_LIMIT:
-        _SEGMENT_ALLOWED.clear()
-    allowed: set[int] = set()
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
-        segment = reader.segment() if hasattr(reader, "segment") else None
-        if segment is None:
-            allowed.update(offset + d for d in leaf.docs_for_query(query))
+        if not hasattr(reader, "segment"):  # an index without segments has no documents
             continue
-        key = (index_key, segment.segment_id(), principals)
-        segment_allowed = _SEGMENT_ALLOWED.get(key)
-        if segment_allowed is None:  # (another thread may clear the cache at any time)
-            segment_allowed = _SEGMENT_ALLOWED[key] = frozenset(leaf.docs_for_query(query))
-        allowed.update(offset + d for d in segment_allowed)
-    return allowed
+        docs = whoosh_arrays.cached(
+            (index_key, reader.segment().segment_id(), "allowed", principals),
+            lambda leaf=leaf: np.fromiter(leaf.docs_for_query(query), dtype=np.int64),
+        )
+        mask[docs + offset] = True
+    return mask
 
 
 def _current_schema(searcher) -> bool:

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from search import whoosh_arrays
 from search.engine import UPDATED_BUCKETS
 
 SINGLE = ("kind", "section")
 MULTI = ("pathways", "tags")
 _codes: dict[str, dict[str, int]] = {name: {} for name in (*SINGLE, *MULTI)}
 _names: dict[str, list[str]] = {name: [] for name in (*SINGLE, *MULTI)}
-_cache: dict[tuple, SegmentFacets] = {}
-_CACHE_LIMIT = 256
 _lock = threading.Lock()
 
 
@@ -79,13 +78,8 @@ def for_searcher(searcher, index_key: str) -> SearcherFacets:
     parts = []
     for leaf, _offset in searcher.leaf_searchers():
         reader = leaf.reader()
-        key = (index_key, reader.segment().segment_id(), reader.doc_count_all())
-        segment = _cache.get(key)
-        if segment is None:
-            if len(_cache) > _CACHE_LIMIT:  # segments merged away or from an old rebuild
-                _cache.clear()
-            segment = _cache[key] = _segment_facets(reader)
-        parts.append(segment)
+        key = (index_key, reader.segment().segment_id(), "facets")
+        parts.append(whoosh_arrays.cached(key, lambda reader=reader: _segment_facets(reader)))
     single = {
         name: np.concatenate([p.single[name] for p in parts]) if parts else np.empty(0, np.int32)
         for name in SINGLE
@@ -108,7 +102,7 @@ def for_searcher(searcher, index_key: str) -> SearcherFacets:
 
 def count(facets: SearcherFacets, docnums) -> dict[str, dict[str, int]]:
     """Counts of every facet value over the matched documents."""
-    docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+    docs = np.asarray(docnums, dtype=np.int64)
     result: dict[str, dict[str, int]] = {}
     for name in SINGLE:
         codes = facets.single[name][docs]

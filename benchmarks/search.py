@@ -79,8 +79,8 @@ def load_report(load: list[float]) -> str:
     )
 
 
-def setup_database(backend: str, tmp: Path) -> str:
-    """A fresh database for the run."""
+def setup_database(backend: str, tmp: Path, fresh: bool = True) -> str:
+    """The run's database, created afresh unless an earlier run's is reused."""
     if backend == "whoosh":
         return f"sqlite:///{tmp / 'bench.db'}"
     import sqlalchemy as sa
@@ -88,6 +88,8 @@ def setup_database(backend: str, tmp: Path) -> str:
     url = os.environ.get(
         "WISDOM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_search"
     )
+    if not fresh:
+        return url
     name = url.rsplit("/", 1)[1]
     engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -97,17 +99,67 @@ def setup_database(backend: str, tmp: Path) -> str:
     return url
 
 
+def load_corpus(count: int):
+    """Create the PDM, a practitioner and ``count`` items through the content services."""
+    from content import services
+    from search import outbox
+    from wisdom.auth.services import create_user
+    from wisdom.db import db
+
+    pdm = create_user("pdm@example.org", "Bench PDM", "benchmark-pdm-password", ["pdm"])
+    staff = create_user(
+        "staff@example.org", "Bench Practitioner", "benchmark-staff-password", ["practitioner"]
+    )
+    db.session.commit()
+    rng = random.Random(7)
+    for n in range(count):
+        doc = document(rng, n)
+        services.create(
+            services.ItemData(
+                kind=doc["kind"],
+                title=doc["title"],
+                summary=doc["summary"],
+                body=doc["body"],
+                classification=doc["classification"],
+                tags=doc["tags"],
+                pathways=doc["pathways"],
+                fields=doc["fields"],
+                slug=doc["slug"],
+            ),
+            pdm,
+        )
+        if n % 500 == 499:
+            db.session.commit()
+    db.session.commit()
+    db.session.execute(outbox.OutboxEntry.__table__.delete())  # the rebuild below indexes them
+    db.session.commit()
+    return pdm, staff
+
+
 def main() -> None:  # noqa: PLR0915 - one linear measurement script
     """Run the benchmark and print a Markdown report."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="keep the instance in this folder")
+    parser.add_argument(
+        "--load-only", action="store_true", help="stop once the corpus is loaded (with --keep)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure an instance an earlier --keep run loaded, with the code as it is now",
+    )
     args = parser.parse_args()
+    if (args.load_only or args.reuse) and not args.keep:
+        parser.error("--load-only and --reuse need --keep")
     load = [os.getloadavg()[0]]
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="wisdom-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    url = setup_database(args.backend, tmp)
+    loaded = tmp / "loaded.txt"  # the load's figures, for a later --reuse run
+    if args.reuse and not loaded.exists():
+        parser.error(f"{tmp} holds no finished load: run with --keep {tmp} --load-only first")
+    url = setup_database(args.backend, tmp, fresh=not args.reuse)
     env = {**os.environ, "WISDOM_INSTANCE_PATH": str(tmp / "instance"), "WISDOM_DATABASE_URL": url}
     os.environ.update(env)
     wisdom = str(Path(sys.executable).parent / "wisdom")
@@ -118,40 +170,24 @@ def main() -> None:  # noqa: PLR0915 - one linear measurement script
     from search import service as search_service
     from search.engine import SearchRequest  # noqa: F401 - documents the contract timed below
     from wisdom import create_app
-    from wisdom.auth.services import create_user
+    from wisdom.auth.services import find_by_email
     from wisdom.db import db
 
     app = create_app({"WISDOM_SEARCH_BACKEND": args.backend, "WISDOM_LOG_LEVEL": "WARNING"})
-    rng = random.Random(7)
     with app.test_request_context("/"):
-        pdm = create_user("pdm@example.org", "Bench PDM", "benchmark-pdm-password", ["pdm"])
-        staff = create_user(
-            "staff@example.org", "Bench Practitioner", "benchmark-staff-password", ["practitioner"]
-        )
-        db.session.commit()
-        started = time.perf_counter()
-        for n in range(args.docs):
-            doc = document(rng, n)
-            services.create(
-                services.ItemData(
-                    kind=doc["kind"],
-                    title=doc["title"],
-                    summary=doc["summary"],
-                    body=doc["body"],
-                    classification=doc["classification"],
-                    tags=doc["tags"],
-                    pathways=doc["pathways"],
-                    fields=doc["fields"],
-                    slug=doc["slug"],
-                ),
-                pdm,
-            )
-            if n % 500 == 499:
-                db.session.commit()
-        db.session.commit()
-        db.session.execute(outbox.OutboxEntry.__table__.delete())
-        db.session.commit()
-        load_seconds = time.perf_counter() - started
+        if args.reuse:
+            pdm, staff = find_by_email("pdm@example.org"), find_by_email("staff@example.org")
+            load_seconds, load_when = loaded.read_text().split(maxsplit=1)
+            load_seconds = float(load_seconds)
+        else:
+            started = time.perf_counter()
+            pdm, staff = load_corpus(args.docs)
+            load_seconds = time.perf_counter() - started
+            load_when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            loaded.write_text(f"{load_seconds:.0f} {load_when}")
+    if args.load_only:
+        print(f"- loaded {args.docs:,} items through the services in {load_seconds:.0f} s")
+        return
 
     load.append(os.getloadavg()[0])
     rebuild_started = time.perf_counter()
@@ -221,6 +257,7 @@ def main() -> None:  # noqa: PLR0915 - one linear measurement script
     print(f"- finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {load_report(load)}")
     print(
         f"- load through the services: {load_seconds:.0f} s ({args.docs / load_seconds:.0f} items/s)"
+        + (f", an earlier run (--load-only, finished {load_when})" if args.reuse else "")
     )
     print(
         f"- rebuild: {rebuild_seconds:.1f} s, {rebuild_cpu:.0f} s CPU (user + system, helper "

@@ -147,7 +147,11 @@ class PostgresBackend:
     # --- reading -------------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Run a search inside what the principals may see: totals, facets and snippets too."""
+        """Run a search inside what the principals may see: totals, facets and snippets too.
+
+        The query is matched and ranked once (reading each match's vector is what costs), and
+        the counts and the page are taken from that one pass; snippets are made for the page only.
+        """
         started = time.perf_counter()
         tsquery, params = _tsquery(request)
         if tsquery is None:
@@ -156,37 +160,13 @@ class PostgresBackend:
         where, params = _where(request, vector, params)
         source = f"search_documents d, ({tsquery}) AS query(q)"
         try:
-            total, facets = self._counts(source, where, params)
-            order = (
-                "d.updated DESC, d.id"
-                if request.sort == "date"
-                else "rank DESC, d.updated DESC, d.id"
-            )
-            boost = _phrase_boost(request, vector, params)
-            rows = db.session.execute(
-                text(
-                    f"""
-                    SELECT d.id, d.kind, d.slug, d.title, d.url, d.summary, d.classification, d.pathways, d.updated,
-                        ts_rank_cd({vector}, q, 1) * (1 + {boost}) AS rank,
-                        ts_headline('english', d.body, q, :headline) AS body_snippet,
-                        {"ts_headline('english', d.restricted, q, :headline)" if request.cleared else "''"} AS restricted_snippet
-                    FROM {source}
-                    WHERE {where}
-                    ORDER BY {order} LIMIT :limit OFFSET :offset
-                    """
-                ),
-                {
-                    **params,
-                    "headline": HEADLINE,
-                    "limit": request.page_size,
-                    "offset": (request.page - 1) * request.page_size,
-                },
-            ).all()
+            total, facets, page = self._matches(request, source, where, vector, params)
+            rows = self._page(request, tsquery, params, page)
         except SQLAlchemyError as error:
             db.session.rollback()
             log.error("ALERT: PostgreSQL search failed (%s)", error)
             raise SearchUnavailable("the search tables cannot be read") from error
-        hits = [_hit(r) for r in rows]
+        hits = [_hit(rows[doc_id], rank) for doc_id, rank in page if doc_id in rows]
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(total, hits, facets, request.page, request.page_size, elapsed)
 
@@ -208,34 +188,70 @@ class PostgresBackend:
             log.error("ALERT: PostgreSQL search failed (%s)", error)
             raise SearchUnavailable("the search tables cannot be read") from error
 
-    def _counts(self, source: str, where: str, params: dict) -> tuple[int, dict]:
-        """The total and every facet's counts in one statement: the query is matched once."""
+    def _matches(self, request, source, where, vector, params) -> tuple[int, dict, list]:
+        """The total, every facet's counts and the page's (id, rank) pairs, from one pass."""
         now = datetime.now()
+        boost = _phrase_boost(request, vector, params)
+        order = "updated DESC, id" if request.sort == "date" else "rank DESC, updated DESC, id"
         rows = db.session.execute(
             text(
                 f"""
                 WITH m AS MATERIALIZED (
-                    SELECT d.kind, d.section, d.pathways, d.tags, d.updated FROM {source} WHERE {where}
-                )
-                SELECT 'total' AS facet, '' AS v, count(*) AS n FROM m
-                UNION ALL SELECT 'kind', kind, count(*) FROM m GROUP BY kind
-                UNION ALL SELECT 'section', section, count(*) FROM m GROUP BY section
-                UNION ALL SELECT 'pathways', p, count(*) FROM m, unnest(m.pathways) AS p GROUP BY p
-                UNION ALL SELECT 'tags', t, count(*) FROM m, unnest(m.tags) AS t GROUP BY t
+                    SELECT d.id, d.kind, d.section, d.pathways, d.tags, d.updated,
+                        ts_rank_cd(d.{vector}, q, 1) * (1 + {boost}) AS rank
+                    FROM {source} WHERE {where}
+                ),
+                page AS (SELECT id, rank FROM m ORDER BY {order} LIMIT :limit OFFSET :offset)
+                SELECT 'total' AS facet, '' AS v, count(*) AS n, 0.0 AS rank FROM m
+                UNION ALL SELECT 'kind', kind, count(*), 0 FROM m GROUP BY kind
+                UNION ALL SELECT 'section', section, count(*), 0 FROM m GROUP BY section
+                UNION ALL SELECT 'pathways', p, count(*), 0 FROM m, unnest(m.pathways) AS p GROUP BY p
+                UNION ALL SELECT 'tags', t, count(*), 0 FROM m, unnest(m.tags) AS t GROUP BY t
                 UNION ALL SELECT 'updated', CASE WHEN updated >= :month THEN 'month'
-                    WHEN updated >= :year THEN 'year' ELSE 'older' END, count(*) FROM m GROUP BY 2
+                    WHEN updated >= :year THEN 'year' ELSE 'older' END, count(*), 0 FROM m GROUP BY 2
+                UNION ALL (SELECT 'hit', id, 0, rank FROM page)
                 """
             ),
-            {**params, "month": now - timedelta(days=31), "year": now - timedelta(days=366)},
+            {
+                **params,
+                "month": now - timedelta(days=31),
+                "year": now - timedelta(days=366),
+                "limit": request.page_size,
+                "offset": (request.page - 1) * request.page_size,
+            },
         ).all()
-        total = 0
+        total, page = 0, []
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for row in rows:
             if row.facet == "total":
                 total = row.n
+            elif row.facet == "hit":
+                page.append((row.v, float(row.rank or 0)))
             elif row.v or row.facet == "updated":
                 facets[row.facet][row.v] = row.n
-        return total, facets
+        return total, facets, page
+
+    def _page(self, request, tsquery: str, params: dict, page: list) -> dict:
+        """The page's rows with their snippets, by id (a handful of rows, read by key)."""
+        if not page:
+            return {}
+        restricted = (
+            "ts_headline('english', d.restricted, q, :headline)" if request.cleared else "''"
+        )
+        rows = db.session.execute(
+            text(
+                f"""
+                SELECT d.id, d.kind, d.slug, d.title, d.url, d.summary, d.classification,
+                    d.pathways, d.updated,
+                    ts_headline('english', d.body, q, :headline) AS body_snippet,
+                    {restricted} AS restricted_snippet
+                FROM search_documents d, ({tsquery}) AS query(q)
+                WHERE d.id = ANY(CAST(:ids AS text[]))
+                """
+            ),
+            {**params, "headline": HEADLINE, "ids": [doc_id for doc_id, _ in page]},
+        ).all()
+        return {row.id: row for row in rows}
 
     def suggest_terms(self, word: str, limit: int = 5) -> list[str]:
         """Known words close to a misspelt one (callers check each has permitted hits)."""
@@ -340,13 +356,13 @@ def _phrase_boost(request: SearchRequest, vector: str, params: dict) -> str:
     return f"(CASE WHEN d.{vector} @@ phraseto_tsquery('english', :boost_phrase) THEN 1 ELSE 0 END)"
 
 
-def _hit(row) -> Hit:
+def _hit(row, rank: float) -> Hit:
     snippet = row.body_snippet if START in (row.body_snippet or "") else ""
     if not snippet and START in (row.restricted_snippet or ""):
         snippet = row.restricted_snippet
     html = str(escape(snippet or "")).replace(START, "<mark>").replace(STOP, "</mark>")
     return Hit(
-        id=row.id, kind=row.kind, title=row.title, url=row.url, slug=row.slug or "", score=float(row.rank or 0),
+        id=row.id, kind=row.kind, title=row.title, url=row.url, slug=row.slug or "", score=rank,
         snippet=html, summary=row.summary or "", classification=row.classification,
         pathways=list(row.pathways or []), updated=row.updated,
     )  # fmt: skip

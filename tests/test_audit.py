@@ -89,6 +89,14 @@ def test_sign_in_sign_out_and_failures_are_recorded(app, far_from_utc):
     )
     unknown = _records(app, "sign_in_failed")[-1]
     assert unknown.object_id == "" and unknown.ip == CLIENT_IP
+    # What was typed is not kept, only a keyed fingerprint that links repeats of the same address.
+    assert "nobody" not in unknown.detail and "example.org" not in unknown.detail
+    for typed in (" Nobody@Example.org ", "my secret password"):
+        client.post("/sign-in", data={"email": typed, "password": WRONG, "csrf_token": token})
+    again, other = (json.loads(r.detail)["address"] for r in _records(app, "sign_in_failed")[-2:])
+    assert json.loads(unknown.detail) == {"address": again} and len(again) == 16
+    assert other != again
+    assert not any("secret" in r.detail for r in _records(app, "sign_in_failed"))
 
     assert sign_in(client, "practitioner").status_code == 302
     signed = _assert_recorded(app, "sign_in", PRIYA, priya, since)

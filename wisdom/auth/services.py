@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,6 +45,15 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def address_fingerprint(email: str) -> str:
+    """A keyed fingerprint of a typed address that matches no account: repeated attempts on the
+    same address can be seen in the audit log without keeping what was typed (a mistyped address
+    is personal data, and people sometimes type their password into the email box)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    return digest[:16]
+
+
 def _dummy_hash() -> str:
     """A hash to check against when the account does not exist, so timing reveals nothing."""
     cached = current_app.extensions.setdefault(
@@ -57,7 +68,7 @@ def authenticate(email: str, password: str) -> SignInResult:
     now = utcnow()
     if user is None:
         check_password(_dummy_hash(), password)
-        record("sign_in_failed", "user", "", actor=None, email=normalise_email(email)[:320])
+        record("sign_in_failed", "user", "", actor=None, address=address_fingerprint(email))
         return SignInResult(None, SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:
         record("sign_in_refused_locked", "user", user.id, actor=None)

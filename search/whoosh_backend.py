@@ -21,7 +21,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.query import And, AndMaybe, AndNot, Or, Phrase, Prefix, Term
 
-from search import snippets, whoosh_arrays, whoosh_facets
+from search import snippets, whoosh_analysis, whoosh_arrays, whoosh_facets, whoosh_rebuild
 from search.documents import SearchDocument
 from search.engine import Hit, SearchRequest, SearchResults, SearchUnavailable
 
@@ -67,27 +67,41 @@ def _pairs():
     return StemmingAnalyzer() | WordPairs()
 
 
+def _stemmed(**options) -> whoosh_analysis.CountedText:
+    """A text field of stemmed words."""
+    return whoosh_analysis.CountedText(
+        whoosh_analysis.stems, analyzer=StemmingAnalyzer(), **options
+    )
+
+
+def _paired(**options) -> whoosh_analysis.CountedText:
+    """A text field of stemmed word pairs."""
+    return whoosh_analysis.CountedText(whoosh_analysis.pairs, analyzer=_pairs(), **options)
+
+
 def schema() -> Schema:
     """The index schema: title and summary weigh more than body.
 
     Phrases are matched through word pairs, so only ``restricted`` keeps word positions: without
-    them a posting block is a fraction of the size to store, decompress and unpickle.
+    them a posting block is a fraction of the size to store, decompress and unpickle. The other
+    text fields are indexed through search.whoosh_analysis, which tokenises a text once for all
+    the fields that index it.
     """
-    analyzer = StemmingAnalyzer()
     return Schema(
         id=ID(unique=True, stored=True),
         kind=ID(stored=True),
         slug=ID(stored=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0, phrase=False),
-        summary=TEXT(analyzer=analyzer, stored=True, field_boost=2.0, phrase=False),
+        title=_stemmed(stored=True, field_boost=3.0),
+        summary=_stemmed(stored=True, field_boost=2.0),
         body=STORED(),  # for snippets only: its words are matched through "content"
         # Title, summary, tags and body: what open searches match.
-        content=TEXT(analyzer=analyzer, phrase=False),
-        pairs=TEXT(analyzer=_pairs(), phrase=False),
-        title_pairs=TEXT(analyzer=_pairs(), phrase=False, field_boost=3.0),
-        summary_pairs=TEXT(analyzer=_pairs(), phrase=False, field_boost=2.0),
-        restricted=TEXT(analyzer=analyzer, stored=True),
-        words=TEXT(analyzer=StandardAnalyzer(), phrase=False),  # unstemmed, for "did you mean"
+        content=_stemmed(),
+        pairs=_paired(),
+        title_pairs=_paired(field_boost=3.0),
+        summary_pairs=_paired(field_boost=2.0),
+        restricted=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+        # Unstemmed, for "did you mean".
+        words=whoosh_analysis.CountedText(whoosh_analysis.words, analyzer=StandardAnalyzer()),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=2.0),
         pathways=KEYWORD(stored=True, commas=True),
         acl=KEYWORD(commas=True),
@@ -477,7 +491,7 @@ class WhooshBackend:
         try:
             target = self._new_directory()
             ix = index.create_in(str(target), schema())
-            writer = ix.writer(procs=2, multisegment=True, limitmb=256, compound=False)
+            writer = whoosh_rebuild.RebuildWriter(ix, procs=2, limitmb=256, compound=False)
             count = 0
             try:
                 for document in documents:

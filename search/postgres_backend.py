@@ -161,7 +161,7 @@ class PostgresBackend:
         source = f"search_documents d, ({tsquery}) AS query(q)"
         try:
             total, facets, page = self._matches(request, source, where, vector, params)
-            rows = self._page(request, tsquery, params, page)
+            rows = self._page(request, source, params, page)
         except SQLAlchemyError as error:
             db.session.rollback()
             log.error("ALERT: PostgreSQL search failed (%s)", error)
@@ -231,7 +231,7 @@ class PostgresBackend:
                 facets[row.facet][row.v] = row.n
         return total, facets, page
 
-    def _page(self, request, tsquery: str, params: dict, page: list) -> dict:
+    def _page(self, request, source: str, params: dict, page: list) -> dict:
         """The page's rows with their snippets, by id (a handful of rows, read by key)."""
         if not page:
             return {}
@@ -245,7 +245,7 @@ class PostgresBackend:
                     d.pathways, d.updated,
                     ts_headline('english', d.body, q, :headline) AS body_snippet,
                     {restricted} AS restricted_snippet
-                FROM search_documents d, ({tsquery}) AS query(q)
+                FROM {source}
                 WHERE d.id = ANY(CAST(:ids AS text[]))
                 """
             ),

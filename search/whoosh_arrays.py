@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndMaybe, AndNot, NullQuery, Or, Prefix, Term
 from whoosh.util.numeric import _length_byte_cache
@@ -241,12 +241,20 @@ def _lengths(reader, field: str, index_key: str) -> np.ndarray:
 
     def build():
         count = reader.doc_count_all()
-        column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-        if column is None:
-            return np.zeros(count)
-        raw = column._dbfile.get(column._basepos, column._count)
-        codes = np.zeros(count, dtype=np.uint8)
-        codes[: column._count] = np.frombuffer(raw, dtype=np.uint8)[:count]
-        return _LENGTHS[codes]
+        codes = length_codes(reader._perdoc, field, count)
+        return np.zeros(count) if codes is None else _LENGTHS[codes]
 
     return cached((index_key, reader.segment().segment_id(), "length", field), build)
+
+
+def length_codes(perdoc, field: str, count: int) -> np.ndarray | None:
+    """The one-byte length code of each of a segment's ``count`` documents in a field (0 for
+    none), read from its lengths column in one go; None when the segment has no such column."""
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    raw = column._dbfile.get(column._basepos, column._count)
+    codes = np.zeros(count, dtype=np.uint8)
+    stored = np.frombuffer(raw, dtype=np.uint8)[:count]
+    codes[: len(stored)] = stored
+    return codes

@@ -19,11 +19,13 @@ import pickle
 from itertools import groupby
 from operator import itemgetter
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
+
+from search import whoosh_arrays
 
 # What a pooled posting and a pooled term take in memory, roughly (measured on CPython 3.11):
 # three list slots with a weight and a value of their own; a key, its text, a list, a dict slot.
@@ -116,12 +118,10 @@ class _LengthsInMemory(W3PerDocReader):
         return default if lengths is None else lengths[docnum]
 
     def _read_lengths(self, fieldname):
-        column = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is None:
+        codes = whoosh_arrays.length_codes(self, fieldname, self._doccount)
+        if codes is None:
             return None
-        codes = column._dbfile.get(column._basepos, column._count)
-        missing = self._doccount - len(codes)
-        return [byte_to_length(code) if code else None for code in codes] + [None] * missing
+        return [byte_to_length(code) if code else None for code in codes.tolist()]
 
 
 class _SegmentWriter(SegmentWriter):

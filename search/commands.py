@@ -45,7 +45,8 @@ def query_command(text, email, as_json, limit):
         if as_json or text == "-":
             click.echo(json.dumps(payload, default=str))
         else:
-            click.echo(f"{payload['total']} results for {q!r}")
+            about = "About " if payload["estimated"] else ""
+            click.echo(f"{about}{payload['total']:,} results for {q!r}")
             for hit in payload["hits"]:
                 click.echo(
                     f"  {hit['score']:7.2f}  {hit['kind']:<10} {hit['title']}  ({hit['slug']})"
@@ -60,6 +61,7 @@ def _payload(q, outcome) -> dict:
     return {
         "query": q,
         "total": results.total if results else 0,
+        "estimated": bool(results and results.estimated),
         "facets": results.facets if results else {},
         "suggestion": outcome.suggestion,
         "hits": [

@@ -68,3 +68,4 @@ class SearchResults:
     page: int = 1
     page_size: int = 10
     engine_ms: float = 0.0
+    estimated: bool = False  # total and facet counts estimated from a sample ("about 61,000")

@@ -57,13 +57,44 @@ UPSERT = text(
     bindparam("pathways", type_=ARRAY(TEXT)),
     bindparam("acl", type_=ARRAY(TEXT)),
 )
+# Each document's title and summary words, scored as ts_rank_cd scores one word (weights A 1.0,
+# B 0.4, C 0.2, D 0.1 over every place the word occurs, divided by the log of the length): the
+# lists a broad search takes its first candidates from.
+HEADS = text(
+    """
+    INSERT INTO search_heads (lexeme, doc_id, score)
+    SELECT u.lexeme, d.id,
+        (SELECT sum(CASE w WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.4 WHEN 'C' THEN 0.2 ELSE 0.1 END)
+         FROM unnest(u.weights) AS w) / ln(2 + n.words)
+    FROM search_documents d
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(coalesce(array_length(v.positions, 1), 1)), 0) AS words
+        FROM unnest(d.tsv_open) AS v
+    ) n
+    CROSS JOIN LATERAL unnest(d.tsv_open) AS u
+    WHERE d.id = ANY(CAST(:ids AS text[])) AND u.weights && ARRAY['A', 'B']
+    ON CONFLICT (doc_id, lexeme) DO UPDATE SET score = EXCLUDED.score
+    """
+)
 
 
 class PostgresBackend:
-    """Search in PostgreSQL itself, for shared deployments."""
+    """Search in PostgreSQL itself, for shared deployments.
+
+    A search that matches few documents is counted and ranked exactly. One that matches many
+    (``broad_at`` or more in the fixed sample of documents whose ``bucket``, a hash of the id
+    from 0 to 255, is below ``sample_below``) would read thousands of rows to count and rank;
+    instead its total and facet counts are estimated from the sample (and shown as "about"),
+    and it is ranked in two tiers: first the matches among each query word's ``pool`` best title
+    and summary matches (``search_heads``), then every other match. Both are decided by the
+    documents the user may see, never by the others.
+    """
 
     name = "postgres"
     in_database = True  # index writes join the caller's transaction
+    sample_below = 8  # a 1-in-32 sample: the partial indexes of migration 0006 cover bucket < 8
+    broad_at = 32  # sampled matches (about 1,000 in all) from which a search is broad
+    pool = 200  # candidates taken from each query word's best title and summary matches
 
     @contextmanager
     def applying(self):
@@ -104,13 +135,17 @@ class PostgresBackend:
                 ),
                 {"ids": gone},
             )
+        db.session.execute(
+            text("DELETE FROM search_heads WHERE doc_id = ANY(CAST(:ids AS text[]))"),
+            {"ids": list(documents)},
+        )
         if rows:
-            db.session.execute(UPSERT, rows)
-            _remember_words(rows)
+            self._insert(rows)
 
     def rebuild(self, documents, progress=None) -> int:
         """Replace every document in one transaction: searches see the old set until commit."""
         db.session.execute(text("DELETE FROM search_documents"))
+        db.session.execute(text("DELETE FROM search_heads"))
         count, batch = 0, []
         for document in documents:
             row = _row(document)
@@ -119,15 +154,22 @@ class PostgresBackend:
             if progress:
                 progress(1)
             if len(batch) >= 500:
-                db.session.execute(UPSERT, batch)
-                _remember_words(batch)
+                self._insert(batch)
                 count, batch = count + len(batch), []
         if batch:
-            db.session.execute(UPSERT, batch)
-            _remember_words(batch)
+            self._insert(batch)
             count += len(batch)
         db.session.commit()
+        # Fresh statistics, so the first searches after a rebuild are planned for its real size.
+        db.session.execute(text("ANALYZE search_documents, search_heads"))
+        db.session.commit()
         return count
+
+    def _insert(self, rows: list[dict]) -> None:
+        """Upsert checked rows, their title and summary words, and their vocabulary."""
+        db.session.execute(UPSERT, rows)
+        db.session.execute(HEADS, {"ids": [row["id"] for row in rows]})
+        _remember_words(rows)
 
     def stored(self) -> dict[str, dict]:
         """Indexed ids with the fields 'check' compares."""
@@ -142,6 +184,7 @@ class PostgresBackend:
     def clear(self) -> None:
         """Remove every document."""
         db.session.execute(text("DELETE FROM search_documents"))
+        db.session.execute(text("DELETE FROM search_heads"))
         db.session.commit()
 
     # --- reading -------------------------------------------------------------------------------
@@ -149,8 +192,9 @@ class PostgresBackend:
     def search(self, request: SearchRequest) -> SearchResults:
         """Run a search inside what the principals may see: totals, facets and snippets too.
 
-        The query is matched and ranked once (reading each match's vector is what costs), and
-        the counts and the page are taken from that one pass; snippets are made for the page only.
+        A narrow search is matched and ranked once (reading each match's vector is what costs),
+        its counts and page taken from that one pass. A broad one is counted from the sample and
+        ranked in tiers (see the class). Snippets are made for the page only.
         """
         started = time.perf_counter()
         tsquery, params = _tsquery(request)
@@ -158,17 +202,34 @@ class PostgresBackend:
             return SearchResults(0, [], {}, request.page, request.page_size)
         vector = "tsv_all" if request.cleared else "tsv_open"
         where, params = _where(request, vector, params)
+        rank = _rank(request, vector, params)
         source = f"search_documents d, ({tsquery}) AS query(q)"
+        estimated = False
         try:
-            total, facets, page = self._matches(request, source, where, vector, params)
+            sampled = f"{where} AND d.bucket < {int(self.sample_below)}"
+            total, facets, _ = self._matches(request, source, sampled, params)
+            if total >= self.broad_at:
+                page = self._tiers(request, tsquery, source, where, rank, params)
+                scale = 256 / self.sample_below
+                estimated = scale > 1
+                if estimated:
+                    total = _about(total * scale)
+                    facets = {
+                        name: {v: _about(n * scale) for v, n in counts.items()}
+                        for name, counts in facets.items()
+                    }
+            else:
+                total, facets, page = self._matches(request, source, where, params, rank)
             rows = self._page(request, source, params, page)
         except SQLAlchemyError as error:
             db.session.rollback()
             log.error("ALERT: PostgreSQL search failed (%s)", error)
             raise SearchUnavailable("the search tables cannot be read") from error
-        hits = [_hit(rows[doc_id], rank) for doc_id, rank in page if doc_id in rows]
+        hits = [_hit(rows[doc_id], score) for doc_id, score in page if doc_id in rows]
         elapsed = (time.perf_counter() - started) * 1000
-        return SearchResults(total, hits, facets, request.page, request.page_size, elapsed)
+        return SearchResults(
+            total, hits, facets, request.page, request.page_size, elapsed, estimated
+        )
 
     def any_match(self, request: SearchRequest) -> bool:
         """Whether the request finds anything the principals may see (no ranking or facets)."""
@@ -188,17 +249,17 @@ class PostgresBackend:
             log.error("ALERT: PostgreSQL search failed (%s)", error)
             raise SearchUnavailable("the search tables cannot be read") from error
 
-    def _matches(self, request, source, where, vector, params) -> tuple[int, dict, list]:
-        """The total, every facet's counts and the page's (id, rank) pairs, from one pass."""
+    def _matches(self, request, source, where, params, rank: str = "") -> tuple[int, dict, list]:
+        """The total, every facet's counts and (given a rank) the page's (id, rank) pairs, from
+        one pass over the matches; without a rank, only the counts (nothing is ranked)."""
         now = datetime.now()
-        boost = _phrase_boost(request, vector, params)
         order = "updated DESC, id" if request.sort == "date" else "rank DESC, updated DESC, id"
         rows = db.session.execute(
             text(
                 f"""
                 WITH m AS MATERIALIZED (
                     SELECT d.id, d.kind, d.section, d.pathways, d.tags, d.updated,
-                        ts_rank_cd(d.{vector}, q, 1) * (1 + {boost}) AS rank
+                        {rank or "0.0"} AS rank
                     FROM {source} WHERE {where}
                 ),
                 page AS (SELECT id, rank FROM m ORDER BY {order} LIMIT :limit OFFSET :offset)
@@ -216,7 +277,7 @@ class PostgresBackend:
                 **params,
                 "month": now - timedelta(days=31),
                 "year": now - timedelta(days=366),
-                "limit": request.page_size,
+                "limit": request.page_size if rank else 0,
                 "offset": (request.page - 1) * request.page_size,
             },
         ).all()
@@ -230,6 +291,71 @@ class PostgresBackend:
             elif row.v or row.facet == "updated":
                 facets[row.facet][row.v] = row.n
         return total, facets, page
+
+    def _tiers(self, request, tsquery: str, source: str, where: str, rank: str, params) -> list:
+        """The page of a broad search: first the matches among each query word's best title and
+        summary matches, ranked; then every other match, ranked (read only for pages past the
+        first tier). By date, the newest matches, read newest first from the index on dates."""
+        offset = (request.page - 1) * request.page_size
+        if request.sort == "date":
+            rows = db.session.execute(
+                text(
+                    f"SELECT d.id, {rank} AS rank FROM {source} WHERE {where} "
+                    "ORDER BY d.updated DESC, d.id LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": request.page_size, "offset": offset},
+            ).all()
+            return [(row.id, float(row.rank)) for row in rows]
+        words, starts = _head_words(request)
+        first = db.session.execute(
+            text(
+                f"""
+                WITH words AS (
+                    SELECT unnest(tsvector_to_array(to_tsvector('english', :tier_words))) AS lexeme
+                ), starts AS (
+                    SELECT x AS lexeme FROM unnest(CAST(:tier_starts AS text[])) AS s,
+                        unnest(tsvector_to_array(to_tsvector('english', s))) AS x
+                ), tier AS (
+                    SELECT h.doc_id FROM words CROSS JOIN LATERAL (
+                        SELECT doc_id FROM search_heads
+                        WHERE search_heads.lexeme = words.lexeme COLLATE "C"
+                        ORDER BY score DESC LIMIT :pool
+                    ) h
+                    UNION
+                    SELECT h.doc_id FROM starts CROSS JOIN LATERAL (
+                        SELECT doc_id FROM search_heads
+                        WHERE search_heads.lexeme >= starts.lexeme COLLATE "C"
+                            AND search_heads.lexeme < (starts.lexeme || chr(1114111)) COLLATE "C"
+                        ORDER BY score DESC LIMIT :pool
+                    ) h
+                )
+                SELECT d.id, {rank} AS rank
+                FROM tier JOIN search_documents d ON d.id = tier.doc_id
+                    CROSS JOIN ({tsquery}) AS query(q)
+                WHERE {where}
+                ORDER BY rank DESC, d.updated DESC, d.id
+                """
+            ),
+            {**params, "tier_words": words, "tier_starts": starts, "pool": self.pool},
+        ).all()
+        tier = [(row.id, float(row.rank)) for row in first]
+        wanted = offset + request.page_size
+        if len(tier) >= wanted:
+            return tier[offset:wanted]
+        rest = db.session.execute(
+            text(
+                f"SELECT d.id, {rank} AS rank FROM {source} WHERE {where} "
+                "AND d.id <> ALL(CAST(:tier AS text[])) "
+                "ORDER BY rank DESC, d.updated DESC, d.id LIMIT :limit OFFSET :offset"
+            ),
+            {
+                **params,
+                "tier": [doc_id for doc_id, _ in tier],
+                "limit": wanted - max(offset, len(tier)),
+                "offset": max(0, offset - len(tier)),
+            },
+        ).all()
+        return tier[offset:] + [(row.id, float(row.rank)) for row in rest]
 
     def _page(self, request, source: str, params: dict, page: list) -> dict:
         """The page's rows with their snippets, by id (a handful of rows, read by key)."""
@@ -348,12 +474,34 @@ def _where(request: SearchRequest, vector: str, params: dict) -> tuple[str, dict
     return " AND ".join(conditions), params
 
 
-def _phrase_boost(request: SearchRequest, vector: str, params: dict) -> str:
-    """1 when the whole query appears as a phrase, else 0 (exact phrases rank higher)."""
+def _rank(request: SearchRequest, vector: str, params: dict) -> str:
+    """The rank of a match (``q`` is the tsquery): title and summary weigh more than the body,
+    and a match of the whole query as a phrase counts double (exact phrases rank higher)."""
     if len(request.boost_phrase) < 2:
-        return "0"
+        return f"ts_rank_cd(d.{vector}, q, 1)"
     params["boost_phrase"] = " ".join(request.boost_phrase)
-    return f"(CASE WHEN d.{vector} @@ phraseto_tsquery('english', :boost_phrase) THEN 1 ELSE 0 END)"
+    return (
+        f"ts_rank_cd(d.{vector}, q, 1) * (CASE WHEN "
+        f"d.{vector} @@ phraseto_tsquery('english', :boost_phrase) THEN 2 ELSE 1 END)"
+    )
+
+
+def _head_words(request: SearchRequest) -> tuple[str, list[str]]:
+    """The words whose best title and summary matches are a broad search's first candidates,
+    and the starts of words searched by prefix (what is excluded brings no candidates)."""
+    words, starts = [], []
+    for clause in request.clauses:
+        for alternative in clause.alternatives:
+            if clause.prefix:  # the query searches the last word by its start, as _tsquery does
+                starts.append(re.sub(r"[^\w]", "", alternative[-1].lower()))
+            else:
+                words += alternative
+    return " ".join(words), starts
+
+
+def _about(n: float) -> int:
+    """An estimated count to two significant figures (61,234 is about 61,000)."""
+    return int(float(f"{n:.2g}"))
 
 
 def _hit(row, rank: float) -> Hit:

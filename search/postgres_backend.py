@@ -19,6 +19,7 @@ from search.documents import SearchDocument
 from search.engine import (
     FACETS,
     UPDATED_BUCKETS,
+    Clause,
     Hit,
     SearchRequest,
     SearchResults,
@@ -57,23 +58,29 @@ UPSERT = text(
     bindparam("pathways", type_=ARRAY(TEXT)),
     bindparam("acl", type_=ARRAY(TEXT)),
 )
-# Each document's title and summary words, scored as ts_rank_cd scores one word (weights A 1.0,
-# B 0.4, C 0.2, D 0.1 over every place the word occurs, divided by the log of the length): the
-# lists a broad search takes its first candidates from.
-HEADS = text(
+# Each document's title and summary words, scored, for broad searches (migration 0006).
+HEADS = text("SELECT search_heads_fill(CAST(:ids AS text[]))")
+# A broad search's first candidates: the ``pool`` best title and summary matches of each word,
+# and of the words that start as each word searched by prefix does.
+CANDIDATES = text(
     """
-    INSERT INTO search_heads (lexeme, doc_id, score)
-    SELECT u.lexeme, d.id,
-        (SELECT sum(CASE w WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.4 WHEN 'C' THEN 0.2 ELSE 0.1 END)
-         FROM unnest(u.weights) AS w) / ln(2 + n.words)
-    FROM search_documents d
-    CROSS JOIN LATERAL (
-        SELECT coalesce(sum(coalesce(array_length(v.positions, 1), 1)), 0) AS words
-        FROM unnest(d.tsv_open) AS v
-    ) n
-    CROSS JOIN LATERAL unnest(d.tsv_open) AS u
-    WHERE d.id = ANY(CAST(:ids AS text[])) AND u.weights && ARRAY['A', 'B']
-    ON CONFLICT (doc_id, lexeme) DO UPDATE SET score = EXCLUDED.score
+    WITH words AS (
+        SELECT unnest(tsvector_to_array(to_tsvector('english', :words))) AS lexeme
+    ), starts AS (
+        SELECT x AS lexeme FROM unnest(CAST(:starts AS text[])) AS s,
+            unnest(tsvector_to_array(to_tsvector('english', s))) AS x
+    )
+    SELECT h.doc_id FROM words CROSS JOIN LATERAL (
+        SELECT doc_id FROM search_heads WHERE search_heads.lexeme = words.lexeme COLLATE "C"
+        ORDER BY score DESC LIMIT :pool
+    ) h
+    UNION
+    SELECT h.doc_id FROM starts CROSS JOIN LATERAL (
+        SELECT doc_id FROM search_heads
+        WHERE search_heads.lexeme >= starts.lexeme COLLATE "C"
+            AND search_heads.lexeme < (starts.lexeme || chr(1114111)) COLLATE "C"
+        ORDER BY score DESC LIMIT :pool
+    ) h
     """
 )
 
@@ -86,15 +93,16 @@ class PostgresBackend:
     from 0 to 255, is below ``sample_below``) would read thousands of rows to count and rank;
     instead its total and facet counts are estimated from the sample (and shown as "about"),
     and it is ranked in two tiers: first the matches among each query word's ``pool`` best title
-    and summary matches (``search_heads``), then every other match. Both are decided by the
+    and summary matches (``search_heads``), then every other match, newest first. Both are decided by the
     documents the user may see, never by the others.
     """
 
     name = "postgres"
     in_database = True  # index writes join the caller's transaction
-    sample_below = 8  # a 1-in-32 sample: the partial indexes of migration 0006 cover bucket < 8
-    broad_at = 32  # sampled matches (about 1,000 in all) from which a search is broad
-    pool = 200  # candidates taken from each query word's best title and summary matches
+    sample_below = 4  # a 1-in-64 sample: the partial indexes of migration 0006 cover bucket < 4
+    broad_at = 16  # sampled matches (about 1,000 in all) from which a search is broad
+    # Candidates from the query words' best title and summary matches, 50 a word at least.
+    pool = 150
 
     @contextmanager
     def applying(self):
@@ -206,10 +214,12 @@ class PostgresBackend:
         source = f"search_documents d, ({tsquery}) AS query(q)"
         estimated = False
         try:
+            # Compiling a search to machine code costs more than it saves (25 ms seen).
+            db.session.execute(text("SELECT set_config('jit', 'off', true)"))
             sampled = f"{where} AND d.bucket < {int(self.sample_below)}"
             total, facets, _ = self._matches(request, source, sampled, params)
             if total >= self.broad_at:
-                page = self._tiers(request, tsquery, source, where, rank, params)
+                page = self._tiers(request, source, where, rank, params)
                 scale = 256 / self.sample_below
                 estimated = scale > 1
                 if estimated:
@@ -220,7 +230,7 @@ class PostgresBackend:
                     }
             else:
                 total, facets, page = self._matches(request, source, where, params, rank)
-            rows = self._page(request, source, params, page)
+            rows = self._page(request, page)
         except SQLAlchemyError as error:
             db.session.rollback()
             log.error("ALERT: PostgreSQL search failed (%s)", error)
@@ -266,8 +276,10 @@ class PostgresBackend:
                 SELECT 'total' AS facet, '' AS v, count(*) AS n, 0.0 AS rank FROM m
                 UNION ALL SELECT 'kind', kind, count(*), 0 FROM m GROUP BY kind
                 UNION ALL SELECT 'section', section, count(*), 0 FROM m GROUP BY section
-                UNION ALL SELECT 'pathways', p, count(*), 0 FROM m, unnest(m.pathways) AS p GROUP BY p
-                UNION ALL SELECT 'tags', t, count(*), 0 FROM m, unnest(m.tags) AS t GROUP BY t
+                UNION ALL SELECT 'pathways', p, count(*), 0
+                    FROM (SELECT unnest(pathways) AS p FROM m) AS each GROUP BY p
+                UNION ALL SELECT 'tags', t, count(*), 0
+                    FROM (SELECT unnest(tags) AS t FROM m) AS each GROUP BY t
                 UNION ALL SELECT 'updated', CASE WHEN updated >= :month THEN 'month'
                     WHEN updated >= :year THEN 'year' ELSE 'older' END, count(*), 0 FROM m GROUP BY 2
                 UNION ALL (SELECT 'hit', id, 0, rank FROM page)
@@ -292,61 +304,36 @@ class PostgresBackend:
                 facets[row.facet][row.v] = row.n
         return total, facets, page
 
-    def _tiers(self, request, tsquery: str, source: str, where: str, rank: str, params) -> list:
+    def _tiers(self, request, source: str, where: str, rank: str, params: dict) -> list:
         """The page of a broad search: first the matches among each query word's best title and
-        summary matches, ranked; then every other match, ranked (read only for pages past the
-        first tier). By date, the newest matches, read newest first from the index on dates."""
+        summary matches, ranked; then every other match, newest first (read only for pages past
+        the first tier, from the index on dates). Sorted by date, every match newest first."""
         offset = (request.page - 1) * request.page_size
-        if request.sort == "date":
+        wanted = offset + request.page_size
+        tier: list[tuple[str, float]] = []
+        if request.sort != "date":
+            words, starts = _head_words(request)
+            share = self.pool // max(1, len(words.split()) + len(starts))
+            candidates = db.session.scalars(
+                CANDIDATES,
+                {"words": words, "starts": starts, "pool": max(min(50, self.pool), share)},
+            ).all()
             rows = db.session.execute(
                 text(
-                    f"SELECT d.id, {rank} AS rank FROM {source} WHERE {where} "
-                    "ORDER BY d.updated DESC, d.id LIMIT :limit OFFSET :offset"
+                    f"SELECT d.id, {rank} AS rank FROM {source} "
+                    f"WHERE d.id = ANY(CAST(:tier AS text[])) AND {where} "
+                    "ORDER BY rank DESC, d.updated DESC, d.id"
                 ),
-                {**params, "limit": request.page_size, "offset": offset},
+                {**params, "tier": candidates},
             ).all()
-            return [(row.id, float(row.rank)) for row in rows]
-        words, starts = _head_words(request)
-        first = db.session.execute(
-            text(
-                f"""
-                WITH words AS (
-                    SELECT unnest(tsvector_to_array(to_tsvector('english', :tier_words))) AS lexeme
-                ), starts AS (
-                    SELECT x AS lexeme FROM unnest(CAST(:tier_starts AS text[])) AS s,
-                        unnest(tsvector_to_array(to_tsvector('english', s))) AS x
-                ), tier AS (
-                    SELECT h.doc_id FROM words CROSS JOIN LATERAL (
-                        SELECT doc_id FROM search_heads
-                        WHERE search_heads.lexeme = words.lexeme COLLATE "C"
-                        ORDER BY score DESC LIMIT :pool
-                    ) h
-                    UNION
-                    SELECT h.doc_id FROM starts CROSS JOIN LATERAL (
-                        SELECT doc_id FROM search_heads
-                        WHERE search_heads.lexeme >= starts.lexeme COLLATE "C"
-                            AND search_heads.lexeme < (starts.lexeme || chr(1114111)) COLLATE "C"
-                        ORDER BY score DESC LIMIT :pool
-                    ) h
-                )
-                SELECT d.id, {rank} AS rank
-                FROM tier JOIN search_documents d ON d.id = tier.doc_id
-                    CROSS JOIN ({tsquery}) AS query(q)
-                WHERE {where}
-                ORDER BY rank DESC, d.updated DESC, d.id
-                """
-            ),
-            {**params, "tier_words": words, "tier_starts": starts, "pool": self.pool},
-        ).all()
-        tier = [(row.id, float(row.rank)) for row in first]
-        wanted = offset + request.page_size
-        if len(tier) >= wanted:
-            return tier[offset:wanted]
+            tier = [(row.id, float(row.rank)) for row in rows]
+            if len(tier) >= wanted:
+                return tier[offset:wanted]
         rest = db.session.execute(
             text(
                 f"SELECT d.id, {rank} AS rank FROM {source} WHERE {where} "
                 "AND d.id <> ALL(CAST(:tier AS text[])) "
-                "ORDER BY rank DESC, d.updated DESC, d.id LIMIT :limit OFFSET :offset"
+                "ORDER BY d.updated DESC, d.id LIMIT :limit OFFSET :offset"
             ),
             {
                 **params,
@@ -357,10 +344,14 @@ class PostgresBackend:
         ).all()
         return tier[offset:] + [(row.id, float(row.rank)) for row in rest]
 
-    def _page(self, request, source: str, params: dict, page: list) -> dict:
-        """The page's rows with their snippets, by id (a handful of rows, read by key)."""
+    def _page(self, request, page: list) -> dict:
+        """The page's rows with their snippets, by id (a handful of rows, read by key).
+
+        Snippets mark the query's words wherever they occur: marking whole phrases, and the
+        thesaurus's phrase variants, cost ts_headline three times as long (70 ms a page seen)."""
         if not page:
             return {}
+        words, params = _tsquery(_any_word(request), key="h")
         restricted = (
             "ts_headline('english', d.restricted, q, :headline)" if request.cleared else "''"
         )
@@ -371,7 +362,7 @@ class PostgresBackend:
                     d.pathways, d.updated,
                     ts_headline('english', d.body, q, :headline) AS body_snippet,
                     {restricted} AS restricted_snippet
-                FROM {source}
+                FROM search_documents d, ({words}) AS query(q)
                 WHERE d.id = ANY(CAST(:ids AS text[]))
                 """
             ),
@@ -403,27 +394,28 @@ class PostgresBackend:
         return [{"title": r.title, "url": r.url} for r in rows]
 
 
-def _tsquery(request: SearchRequest) -> tuple[str | None, dict]:
-    """SQL building the tsquery from the request's clauses, with every word a bound value."""
+def _tsquery(request: SearchRequest, key: str = "w") -> tuple[str | None, dict]:
+    """SQL building the tsquery from the request's clauses, with every word a bound value
+    (named ``key`` and a number)."""
     params: dict = {}
     parts = []
 
     def alternative(words: list[str], prefix: bool) -> str:
-        key = f"w{len(params)}"
+        name = f"{key}{len(params)}"
         if prefix:
-            params[key] = re.sub(r"[^\w]", "", words[-1].lower()) + ":*"
-            return f"to_tsquery('english', :{key})"
+            params[name] = re.sub(r"[^\w]", "", words[-1].lower()) + ":*"
+            return f"to_tsquery('english', :{name})"
         if len(words) == 1:
-            params[key] = words[0]
-            return f"plainto_tsquery('english', :{key})"
+            params[name] = words[0]
+            return f"plainto_tsquery('english', :{name})"
         # A phrase as people write it may have a stop word between its words ("education,
         # training and employment"); the Whoosh analyser drops stop words, so allow one per gap.
         fillers = ("", " and") if len(words) <= 4 else ("",)
         variants = []
         for n, gaps in enumerate(itertools.product(fillers, repeat=len(words) - 1)):
             text_ = words[0] + "".join(f"{g} {w}" for g, w in zip(gaps, words[1:], strict=True))
-            params[f"{key}_{n}"] = text_
-            variants.append(f"phraseto_tsquery('english', :{key}_{n})")
+            params[f"{name}_{n}"] = text_
+            variants.append(f"phraseto_tsquery('english', :{name}_{n})")
         return "(" + " || ".join(variants) + ")"
 
     for clause in request.clauses:
@@ -499,6 +491,18 @@ def _head_words(request: SearchRequest) -> tuple[str, list[str]]:
     return " ".join(words), starts
 
 
+def _any_word(request: SearchRequest) -> SearchRequest:
+    """A request for any one of the words the request searches for (to mark in snippets)."""
+    clauses = []
+    for clause in request.clauses:
+        for alternative in clause.alternatives:
+            if clause.prefix:
+                clauses.append(Clause([alternative[-1:]], prefix=True))
+            else:
+                clauses += [Clause([[word]]) for word in alternative]
+    return SearchRequest(clauses=clauses, match_any=True)
+
+
 def _about(n: float) -> int:
     """An estimated count to two significant figures (61,234 is about 61,000)."""
     return int(float(f"{n:.2g}"))
@@ -541,6 +545,7 @@ def _remember_words(rows: list[dict]) -> None:
     words = set()
     for row in rows:
         words.update(WORD.findall(f"{row['title']} {row['summary']} {row['body']}".lower()))
+    words = {word for word in words if not word.isdigit()}  # no one misspells a number
     if words:
         db.session.execute(
             text(

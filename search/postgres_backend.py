@@ -88,19 +88,21 @@ CANDIDATES = text(
 class PostgresBackend:
     """Search in PostgreSQL itself, for shared deployments.
 
-    A search that matches few documents is counted and ranked exactly. One that matches many
-    (``broad_at`` or more in the fixed sample of documents whose ``bucket``, a hash of the id
-    from 0 to 255, is below ``sample_below``) would read thousands of rows to count and rank;
-    instead its total and facet counts are estimated from the sample (and shown as "about"),
-    and it is ranked in two tiers: first the matches among each query word's ``pool`` best title
-    and summary matches (``search_heads``), then every other match, newest first. Both are decided by the
-    documents the user may see, never by the others.
+    Ranking a match reads its vector, which is what costs. A search with up to ``rank_all``
+    matches is counted and ranked exactly. One with more is ranked in two tiers: first the
+    matches among each query word's ``pool`` best title and summary matches (``search_heads``),
+    ranked; then every other match, newest first. One with many (``broad_at`` or more in the
+    fixed sample of documents whose ``bucket``, a hash of the id from 0 to 255, is below
+    ``sample_below``) would also read thousands of rows to count, so its total and facet counts
+    are estimated from the sample (and shown as "about"). All of it is decided by the documents
+    the user may see, never by the others.
     """
 
     name = "postgres"
     in_database = True  # index writes join the caller's transaction
     sample_below = 4  # a 1-in-64 sample: the partial indexes of migration 0006 cover bucket < 4
     broad_at = 16  # sampled matches (about 1,000 in all) from which a search is broad
+    rank_all = 200  # matches up to which every match is ranked; beyond, in tiers
     # Candidates from the query words' best title and summary matches, 50 a word at least.
     pool = 150
 
@@ -168,9 +170,11 @@ class PostgresBackend:
             self._insert(batch)
             count += len(batch)
         db.session.commit()
-        # Fresh statistics, so the first searches after a rebuild are planned for its real size.
-        db.session.execute(text("ANALYZE search_documents, search_heads"))
-        db.session.commit()
+        # Fresh statistics, so the first searches after a rebuild are planned for its real size,
+        # and the visibility map set, so the word lists are read from their index alone (one
+        # prefix search read 10,000 pages of the table without it).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) search_documents, search_heads"))
         return count
 
     def _insert(self, rows: list[dict]) -> None:
@@ -200,9 +204,9 @@ class PostgresBackend:
     def search(self, request: SearchRequest) -> SearchResults:
         """Run a search inside what the principals may see: totals, facets and snippets too.
 
-        A narrow search is matched and ranked once (reading each match's vector is what costs),
-        its counts and page taken from that one pass. A broad one is counted from the sample and
-        ranked in tiers (see the class). Snippets are made for the page only.
+        A narrow search is counted exactly, a broad one from the sample; up to ``rank_all``
+        matches are all ranked (reading each match's vector is what costs), more are ranked in
+        tiers (see the class). Snippets are made for the page only.
         """
         started = time.perf_counter()
         tsquery, params = _tsquery(request)
@@ -217,19 +221,18 @@ class PostgresBackend:
             # Compiling a search to machine code costs more than it saves (25 ms seen).
             db.session.execute(text("SELECT set_config('jit', 'off', true)"))
             sampled = f"{where} AND d.bucket < {int(self.sample_below)}"
-            total, facets, _ = self._matches(request, source, sampled, params)
-            if total >= self.broad_at:
-                page = self._tiers(request, source, where, rank, params)
-                scale = 256 / self.sample_below
-                estimated = scale > 1
-                if estimated:
-                    total = _about(total * scale)
-                    facets = {
-                        name: {v: _about(n * scale) for v, n in counts.items()}
-                        for name, counts in facets.items()
-                    }
-            else:
-                total, facets, page = self._matches(request, source, where, params, rank)
+            total, facets = self._counts(request, source, sampled, params)
+            scale = 256 / self.sample_below
+            if total >= self.broad_at and scale > 1:
+                estimated, total = True, _about(total * scale)
+                facets = {
+                    name: {v: _about(n * scale) for v, n in counts.items()}
+                    for name, counts in facets.items()
+                }
+            elif total < self.broad_at:
+                total, facets = self._counts(request, source, where, params)
+            whole = total <= self.rank_all
+            page = self._ranking(request, source, where, rank, params, whole, many=estimated)
             rows = self._page(request, page)
         except SQLAlchemyError as error:
             db.session.rollback()
@@ -259,57 +262,54 @@ class PostgresBackend:
             log.error("ALERT: PostgreSQL search failed (%s)", error)
             raise SearchUnavailable("the search tables cannot be read") from error
 
-    def _matches(self, request, source, where, params, rank: str = "") -> tuple[int, dict, list]:
-        """The total, every facet's counts and (given a rank) the page's (id, rank) pairs, from
-        one pass over the matches; without a rank, only the counts (nothing is ranked)."""
+    def _counts(self, request, source, where, params) -> tuple[int, dict]:
+        """The total and every facet's counts, from one pass over the matches (nothing ranked)."""
         now = datetime.now()
-        order = "updated DESC, id" if request.sort == "date" else "rank DESC, updated DESC, id"
         rows = db.session.execute(
             text(
                 f"""
                 WITH m AS MATERIALIZED (
-                    SELECT d.id, d.kind, d.section, d.pathways, d.tags, d.updated,
-                        {rank or "0.0"} AS rank
+                    SELECT d.kind, d.section, d.pathways, d.tags, d.updated
                     FROM {source} WHERE {where}
-                ),
-                page AS (SELECT id, rank FROM m ORDER BY {order} LIMIT :limit OFFSET :offset)
-                SELECT 'total' AS facet, '' AS v, count(*) AS n, 0.0 AS rank FROM m
-                UNION ALL SELECT 'kind', kind, count(*), 0 FROM m GROUP BY kind
-                UNION ALL SELECT 'section', section, count(*), 0 FROM m GROUP BY section
-                UNION ALL SELECT 'pathways', p, count(*), 0
+                )
+                SELECT 'total' AS facet, '' AS v, count(*) AS n FROM m
+                UNION ALL SELECT 'kind', kind, count(*) FROM m GROUP BY kind
+                UNION ALL SELECT 'section', section, count(*) FROM m GROUP BY section
+                UNION ALL SELECT 'pathways', p, count(*)
                     FROM (SELECT unnest(pathways) AS p FROM m) AS each GROUP BY p
-                UNION ALL SELECT 'tags', t, count(*), 0
+                UNION ALL SELECT 'tags', t, count(*)
                     FROM (SELECT unnest(tags) AS t FROM m) AS each GROUP BY t
                 UNION ALL SELECT 'updated', CASE WHEN updated >= :month THEN 'month'
-                    WHEN updated >= :year THEN 'year' ELSE 'older' END, count(*), 0 FROM m GROUP BY 2
-                UNION ALL (SELECT 'hit', id, 0, rank FROM page)
+                    WHEN updated >= :year THEN 'year' ELSE 'older' END, count(*) FROM m GROUP BY 2
                 """
             ),
-            {
-                **params,
-                "month": now - timedelta(days=31),
-                "year": now - timedelta(days=366),
-                "limit": request.page_size if rank else 0,
-                "offset": (request.page - 1) * request.page_size,
-            },
+            {**params, "month": now - timedelta(days=31), "year": now - timedelta(days=366)},
         ).all()
-        total, page = 0, []
+        total = 0
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for row in rows:
             if row.facet == "total":
                 total = row.n
-            elif row.facet == "hit":
-                page.append((row.v, float(row.rank or 0)))
             elif row.v or row.facet == "updated":
                 facets[row.facet][row.v] = row.n
-        return total, facets, page
+        return total, facets
 
-    def _tiers(self, request, source: str, where: str, rank: str, params: dict) -> list:
-        """The page of a broad search: first the matches among each query word's best title and
-        summary matches, ranked; then every other match, newest first (read only for pages past
-        the first tier, from the index on dates). Sorted by date, every match newest first."""
+    def _ranking(self, request, source, where, rank, params, whole: bool, many: bool) -> list:
+        """The page's (id, rank) pairs. Sorted by date, every match newest first. Otherwise,
+        ``whole``, every match ranked; else first the matches among each query word's best title
+        and summary matches, ranked, then every other match, newest first (read only for pages
+        past the first tier; when there are ``many``, from the index on dates)."""
         offset = (request.page - 1) * request.page_size
         wanted = offset + request.page_size
+        if whole and request.sort != "date":
+            rows = db.session.execute(
+                text(
+                    f"SELECT d.id, {rank} AS rank FROM {source} WHERE {where} "
+                    "ORDER BY rank DESC, d.updated DESC, d.id LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": request.page_size, "offset": offset},
+            ).all()
+            return [(row.id, float(row.rank)) for row in rows]
         tier: list[tuple[str, float]] = []
         if request.sort != "date":
             words, starts = _head_words(request)
@@ -331,9 +331,20 @@ class PostgresBackend:
                 return tier[offset:wanted]
         rest = db.session.execute(
             text(
-                f"SELECT d.id, {rank} AS rank FROM {source} WHERE {where} "
-                "AND d.id <> ALL(CAST(:tier AS text[])) "
-                "ORDER BY d.updated DESC, d.id LIMIT :limit OFFSET :offset"
+                # Ranked after the page is chosen: ranking reads a match's vector.
+                # Many matches: read newest first from the index on dates until the page is full;
+                # fewer: read them all from the text index and sort (the planner cannot tell
+                # that each row it filters by date order costs a read of its vector).
+                f"""
+                WITH m AS {"NOT MATERIALIZED" if many else "MATERIALIZED"} (
+                    SELECT d.id, d.updated FROM {source} WHERE {where}
+                        AND d.id <> ALL(CAST(:tier AS text[]))
+                ), newest AS (
+                    SELECT id, updated FROM m ORDER BY updated DESC, id LIMIT :limit OFFSET :offset
+                )
+                SELECT d.id, {rank} AS rank FROM newest, {source} WHERE d.id = newest.id
+                ORDER BY newest.updated DESC, newest.id
+                """
             ),
             {
                 **params,

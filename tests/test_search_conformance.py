@@ -79,6 +79,7 @@ def backend(request, monkeypatch) -> str:
     if request.param == "postgres-broad":
         monkeypatch.setattr(PostgresBackend, "sample_below", 256)  # sample every document
         monkeypatch.setattr(PostgresBackend, "broad_at", 1)  # every search with a match is broad
+        monkeypatch.setattr(PostgresBackend, "rank_all", 0)  # and ranked in tiers
         return "postgres"
     return request.param
 

@@ -36,8 +36,10 @@ WORD = "zorblat"
 
 
 def broad(monkeypatch, *, sample_below: int = 256, pool: int = 200) -> None:
-    """Make every search with a match broad, sampling ``sample_below`` of 256 buckets."""
+    """Make every search with a match broad (counted from the sample of ``sample_below`` of 256
+    buckets, ranked in tiers)."""
     monkeypatch.setattr(PostgresBackend, "broad_at", 1)
+    monkeypatch.setattr(PostgresBackend, "rank_all", 0)
     monkeypatch.setattr(PostgresBackend, "sample_below", sample_below)
     monkeypatch.setattr(PostgresBackend, "pool", pool)
 
@@ -45,6 +47,7 @@ def broad(monkeypatch, *, sample_below: int = 256, pool: int = 200) -> None:
 def exact(monkeypatch) -> None:
     """Make every search exact, however many it matches."""
     monkeypatch.setattr(PostgresBackend, "broad_at", 10**9)
+    monkeypatch.setattr(PostgresBackend, "rank_all", 10**9)
 
 
 def search(app, role: str, text: str, **options):
@@ -122,6 +125,14 @@ def test_a_broad_search_ranks_the_best_title_and_summary_matches_first(app, libr
     assert "staff-zorblat-beacon" not in slugs(theirs) and theirs.total == 6
     # By date, a broad search lists exactly what an exact one does.
     assert every_page(app, "practitioner", WORD, sort="date") == newest
+    # More matches than are ranked whole, but not so many as to estimate: counted exactly,
+    # ranked in tiers.
+    exact(monkeypatch)
+    monkeypatch.setattr(PostgresBackend, "rank_all", 6)
+    middle = search(app, "practitioner", WORD, page_size=50)
+    assert middle.estimated is False and middle.total == 7 and slugs(middle) == second
+    monkeypatch.setattr(PostgresBackend, "rank_all", 7)
+    assert slugs(search(app, "practitioner", WORD, page_size=50)) == everything
 
 
 def test_a_prefix_finds_its_tier_by_the_start_of_the_word(app, library, monkeypatch):

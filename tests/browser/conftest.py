@@ -83,17 +83,44 @@ def serve() -> Iterator[Callable]:
     running = []
 
     def start(app) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        tracked = _InFlight(app)
+        server = make_server("127.0.0.1", 0, tracked, threaded=True, request_handler=_QuietHandler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        running.append((server, thread))
+        running.append((server, thread, tracked))
         return f"http://127.0.0.1:{server.server_port}"
 
     yield start
-    for server, thread in running:
+    for server, thread, tracked in running:
         server.shutdown()
         thread.join(timeout=10)
+        tracked.wait_idle(timeout=10)
         server.server_close()
+
+
+class _InFlight:
+    """The app, counting requests in progress, so a test's app (and its database engine) is
+    not torn down while a request the page made last (a script's fetch) still holds a connection.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)  # Flask has released its session here
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.count == 0, timeout=timeout)
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """Helpers the tests share: the test accounts, and posting forms as a browser would."""
 
 import re
+from functools import cache
+
+from jinja2 import BytecodeCache
+from werkzeug.security import generate_password_hash
 
 # One account per role (and one holding two), with passwords that meet the policy.
 PEOPLE = {
@@ -12,6 +16,44 @@ PEOPLE = {
     "admin": ("admin@example.org", "Chris Admin", ["admin"], "administrator-test-26"),
 }
 ROLES = list(PEOPLE)
+
+
+# Test accounts' hashes are scrypt at a lower cost than wisdom.auth.passwords uses: signing in
+# checks a password through the same code (check_password reads the cost from the hash), in
+# 1 ms rather than 70. Hashes WISDOM makes itself (new accounts, changed passwords) keep its cost.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
+@cache
+def account_hash(password: str) -> str:
+    """A scrypt hash of a test account's password, made once per password."""
+    return generate_password_hash(password, method=TEST_HASH_METHOD)
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole test session, so each test's new app loads a
+    template's code instead of compiling its source again (Jinja checks the source's checksum).
+    """
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        """Give the bucket the code compiled from this source earlier, if any."""
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        """Keep the code just compiled."""
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+def share_template_code(app) -> None:
+    """Let a test's app reuse the templates other tests' apps compiled (before it renders)."""
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
 
 
 def add_people(app, password_hashes: dict[str, str]) -> None:

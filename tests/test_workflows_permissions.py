@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 import workflows_support
 from sqlalchemy import func, select
-from support import PEOPLE
+from support import PEOPLE, account_hash
 from workflows_support import CHAIR, PANEL, client_for, post, propose_new_module, sign_in_as, user
 
 from wisdom.auth.models import User, UserRole
-from wisdom.auth.passwords import hash_password
 from wisdom.db import db
 from workflows import deciding
 from workflows.models import PanelVote, Proposal, ProposalComment
@@ -24,7 +23,7 @@ def two_proposals(panel_app):
     """Sam's proposal sent to the PDM, a draft of Sam's, and a second person on probation."""
     app = panel_app()
     with app.app_context():
-        ash = User(email=OTHER[0], name=OTHER[1], password_hash=hash_password(OTHER[2]))
+        ash = User(email=OTHER[0], name=OTHER[1], password_hash=account_hash(OTHER[2]))
         ash.roles = [UserRole(role="service_user")]
         db.session.add(ash)
         db.session.commit()

@@ -9,10 +9,9 @@ from email import message_from_bytes
 
 import pytest
 from sqlalchemy import select
-from support import PEOPLE, csrf_token, sign_in
+from support import PEOPLE, account_hash, csrf_token, sign_in
 
 from wisdom.auth.models import User, UserRole
-from wisdom.auth.passwords import hash_password
 from wisdom.db import db
 
 # Two more Panel members, so the Panel can reach its quorum of three (PEOPLE has one).
@@ -53,7 +52,7 @@ def add_panel(app) -> dict[str, int]:
     ids = {}
     with app.app_context():
         for key, (email, name, roles, password) in PANEL.items():
-            user = User(email=email, name=name, password_hash=hash_password(password))
+            user = User(email=email, name=name, password_hash=account_hash(password))
             user.roles = [UserRole(role=r) for r in roles]
             db.session.add(user)
             db.session.flush()

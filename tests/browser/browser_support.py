@@ -13,10 +13,9 @@ except ImportError:  # the browser fixture skips (or fails) these tests with the
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-# Pages axe checked, by role, for the summary at the end of the run.
-AXE_PAGES: dict[str, int] = {}
-# Known problems the tests tolerate but report at the end of the run.
-KNOWN_PROBLEMS: list[str] = []
+# A test reports, in its user properties, the pages axe checked ("axe_pages", (role, count)) and
+# the known problems it tolerated ("known_problem", text); tests/conftest.py sums them at the end
+# of the run (under pytest-xdist, user properties are what a worker sends back with its report).
 
 
 def sign_in(page, base: str, role: str) -> None:

@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from browser_support import AXE_PAGES, KNOWN_PROBLEMS
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from wisdom.components import registry
@@ -163,15 +162,3 @@ def new_context(browser):
 def page(new_context):
     """A page in a fresh browser context."""
     return new_context().new_page()
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Say how many pages axe checked for each role, and which known problems were seen."""
-    if AXE_PAGES:
-        terminalreporter.write_sep("-", "axe-core WCAG 2.2 AA: pages checked per role")
-        for role, count in AXE_PAGES.items():
-            terminalreporter.write_line(f"{role:<14} {count} pages")
-    if KNOWN_PROBLEMS:
-        terminalreporter.write_sep("-", "known problems seen (tolerated; see KNOWN_BROKEN_LINKS)")
-        for problem in KNOWN_PROBLEMS:
-            terminalreporter.write_line(problem)

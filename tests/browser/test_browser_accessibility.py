@@ -13,7 +13,7 @@ from collections import Counter, deque
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 import pytest
-from browser_support import AXE_PAGES, KNOWN_PROBLEMS, axe_violations, describe, sign_in
+from browser_support import axe_violations, describe, sign_in
 from support import ROLES
 
 from wisdom.db import db
@@ -200,7 +200,9 @@ def test_the_axe_harness_reports_violations(page, axe_source):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", [None, *ROLES], ids=["anonymous", *ROLES])
-def test_every_page_meets_wcag_22_aa(new_context, demo_app, serve, axe_source, role):
+def test_every_page_meets_wcag_22_aa(
+    new_context, demo_app, serve, axe_source, role, backend, request
+):
     base = serve(demo_app)
     page = new_context().new_page()
     if role:
@@ -216,7 +218,7 @@ def test_every_page_meets_wcag_22_aa(new_context, demo_app, serve, axe_source, r
             check(f"{label} ({page.url.removeprefix(base)})")
 
     who = role or "anonymous"
-    AXE_PAGES[who] = len(checked)
+    request.node.user_properties.append(("axe_pages", (f"{who} ({backend})", len(checked))))
     print(f"axe checked {len(checked)} pages as {who}:", *checked, sep="\n  ")
     broken = []
     for url, status, linked_from in pages:
@@ -228,7 +230,7 @@ def test_every_page_meets_wcag_22_aa(new_context, demo_app, serve, axe_source, r
             why for r, prefix, why in KNOWN_BROKEN_LINKS if r == role and path.startswith(prefix)
         ]
         if known and status < 500:
-            KNOWN_PROBLEMS.append(f"{problem} ({known[0]})")
+            request.node.user_properties.append(("known_problem", f"{problem} ({known[0]})"))
         else:
             broken.append(problem)
     assert not broken, "links shown to this role that do not work:\n" + "\n".join(broken)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+import route_matrix
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from snapshots import PostgresSnapshots, Snapshots
 from sqlalchemy.engine import make_url
 from support import PEOPLE, account_hash, add_people, base_config, share_template_code, sign_in
 
@@ -72,70 +75,6 @@ def sqlalchemy_url(backend: str, path: Path | None = None) -> str:
     return f"sqlite:///{path}"
 
 
-class PostgresSnapshot:
-    """The migrated PostgreSQL database as the migrations left it, put back before each test.
-
-    Emptying the tables with DELETE takes a few milliseconds where TRUNCATE of every table takes
-    two hundred (TRUNCATE makes new files for each). DELETE runs with triggers off
-    (``session_replication_role = replica``), since the audit log and library versions refuse
-    deletion by trigger; a database user not allowed to set that empties the tables by TRUNCATE.
-    """
-
-    def __init__(self, url: str):
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as conn:
-                self.metadata = sa.MetaData()
-                self.metadata.reflect(conn)
-                self.seeded = {
-                    table.name: [dict(row) for row in conn.execute(table.select()).mappings()]
-                    for table in self.metadata.sorted_tables
-                    if table.name != "alembic_version"
-                    and conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-                }
-                self.sequences = (
-                    conn.execute(
-                        sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
-                    )
-                    .scalars()
-                    .all()
-                )
-            self.may_skip_triggers = self._may_skip_triggers(engine)
-        finally:
-            engine.dispose()
-        self.tables = [t.name for t in self.metadata.sorted_tables if t.name != "alembic_version"]
-
-    @staticmethod
-    def _may_skip_triggers(engine) -> bool:
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        except sa.exc.DBAPIError:
-            return False
-        return True
-
-    def restore(self, conn) -> None:
-        """Empty every table, restart every sequence and put the migration-seeded rows back."""
-        restart = [f'ALTER SEQUENCE "{name}" RESTART' for name in self.sequences]
-        if self.may_skip_triggers:
-            empty = [f'DELETE FROM "{name}"' for name in self.tables]  # noqa: S608 (reflected)
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            conn.exec_driver_sql("; ".join([*empty, *restart]))
-            conn.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
-        else:
-            conn.exec_driver_sql(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE")
-        for table in self.metadata.sorted_tables:
-            if table.name not in self.seeded:
-                continue
-            conn.execute(table.insert(), self.seeded[table.name])
-            if "id" in table.c:
-                top = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
-                conn.execute(
-                    sa.text("SELECT setval(pg_get_serial_sequence(:name, 'id'), :top)"),
-                    {"name": table.name, "top": top},
-                )
-
-
 @pytest.fixture(scope="session")
 def migrated(tmp_path_factory) -> dict:
     """Each backend migrated once per session through the real Alembic history."""
@@ -153,8 +92,11 @@ def migrated(tmp_path_factory) -> dict:
             db.engine.dispose()
         made[backend] = str(path) if backend == "sqlite" else url
     if "postgres" in made:
-        made["postgres_snapshot"] = PostgresSnapshot(made["postgres"])
-    return made
+        made["postgres_snapshots"] = PostgresSnapshots(made["postgres"])
+        made["postgres_snapshots"].take("migrated")
+    yield made
+    if "postgres" in made:
+        made["postgres_snapshots"].close()
 
 
 @pytest.fixture(scope="session")
@@ -176,11 +118,42 @@ def db_url(backend, migrated, tmp_path) -> str:
         path = tmp_path / "wisdom.db"
         shutil.copy(migrated["sqlite"], path)
         return sqlalchemy_url("sqlite", path)
-    engine = sa.create_engine(migrated["postgres"], poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        migrated["postgres_snapshot"].restore(conn)
-    engine.dispose()
+    migrated["postgres_snapshots"].restore("migrated")
     return migrated["postgres"]
+
+
+@pytest.fixture(scope="session")
+def snapshots(migrated, tmp_path_factory) -> Snapshots:
+    """The session's named snapshots of seeded databases and indexes."""
+    return Snapshots(tmp_path_factory.mktemp("snapshots"), migrated.get("postgres_snapshots"))
+
+
+@pytest.fixture
+def snapshot(snapshots, backend):
+    """``snapshot(app, name, seed)``: the test's app as ``seed(app)`` leaves it; seed's value.
+
+    The first test to ask seeds its app and keeps a snapshot; later tests on the same backend
+    get the snapshot put back under their app (and a copy of the value) instead of seeding again.
+    The app must be built as the first one was (the same accounts, plugins and configuration).
+    """
+
+    def restore_or_seed(app, name: str, seed):
+        value = snapshots.restore(app, backend, name)
+        if value is None:
+            value = seed(app)
+            snapshots.take(app, backend, name, value)
+        return copy.deepcopy(value)
+
+    return restore_or_seed
+
+
+@pytest.fixture
+def full_app(make_app, password_hashes, snapshot):
+    """The app with every installed plugin, one account per role, and the route matrix's records
+    (``app.seeded``)."""
+    app = route_matrix.build_app(make_app, password_hashes)
+    app.seeded = snapshot(app, "route-matrix", route_matrix.seed)
+    return app
 
 
 @pytest.fixture

@@ -287,15 +287,20 @@ def _read_everything(app, seeded: Seeded, role: str, cleared: bool) -> Reader:
     return reader
 
 
-@pytest.fixture
-def seeded(app) -> Seeded:
+def _seed_and_sync(app) -> Seeded:
+    """Seed the canaries, then bring the index up to date as an operator would."""
     with app.app_context():
         out = seed()
         db.session.remove()
-    # Bring the search index up to date as an operator would ('wisdom search sync').
-    result = app.test_cli_runner().invoke(args=["search", "sync"])
+    result = app.test_cli_runner().invoke(args=["search", "sync"])  # 'wisdom search sync'
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture
+def seeded(app, snapshot) -> Seeded:
+    """The canaries, seeded once per backend and put back for each test."""
+    return snapshot(app, "canaries", _seed_and_sync)
 
 
 @pytest.mark.slow

@@ -9,10 +9,8 @@ from route_matrix import (
     AUDIT_TABLES,
     GET_WRITES_ALLOWED,
     VISITORS,
-    build_app,
     changed_tables,
     rules,
-    seed,
     snapshot,
     url_of,
 )
@@ -56,14 +54,6 @@ WOULD_SUCCEED = {
         "expected_version": "1",
     },
 }
-
-
-@pytest.fixture
-def full_app(make_app, password_hashes):
-    """The app with every installed plugin, one account per role, and the sample records."""
-    app = build_app(make_app, password_hashes)
-    app.seeded = seed(app)
-    return app
 
 
 def _signed_in(app, role: str | None):

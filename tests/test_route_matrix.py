@@ -13,18 +13,9 @@ from route_matrix import (
     build_app,
     method_of,
     rules,
-    seed,
     url_of,
 )
 from support import csrf_token, sign_in
-
-
-@pytest.fixture
-def full_app(make_app, password_hashes):
-    """The app with every installed plugin, one account per role, and the sample records."""
-    app = build_app(make_app, password_hashes)
-    app.seeded = seed(app)
-    return app
 
 
 def _client(app, visitor: str):

@@ -181,8 +181,9 @@ def doors(app):
 
 
 @pytest.fixture
-def corpus(app):
-    return seed(app)
+def corpus(app, snapshot):
+    """The seeded library (seeded once per backend, put back for each test)."""
+    return snapshot(app, "corpus", seed)
 
 
 def item_id(app, slug: str) -> str:

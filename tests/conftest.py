@@ -138,10 +138,10 @@ def snapshot(snapshots, backend):
     """
 
     def restore_or_seed(app, name: str, seed):
-        value = snapshots.restore(app, backend, name)
-        if value is None:
-            value = seed(app)
-            snapshots.take(app, backend, name, value)
+        if snapshots.has(backend, name):
+            return copy.deepcopy(snapshots.restore(app, backend, name))
+        value = seed(app)
+        snapshots.take(app, backend, name, value)
         return copy.deepcopy(value)
 
     return restore_or_seed

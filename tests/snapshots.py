@@ -148,10 +148,12 @@ class Snapshots:
                 shutil.copytree(folder, copy, symlinks=True)
         self.values[(backend, name)] = value
 
+    def has(self, backend: str, name: str) -> bool:
+        """Whether the snapshot has been taken."""
+        return (backend, name) in self.values
+
     def restore(self, app, backend: str, name: str):
-        """Put a snapshot back under the app; return its value, or None when there is none yet."""
-        if (backend, name) not in self.values:
-            return None
+        """Put a snapshot back under the app; return its value."""
         self._release(app)
         kept = self.folder / backend / name
         if backend == "postgres":

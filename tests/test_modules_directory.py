@@ -60,8 +60,9 @@ def _catalogue(app) -> None:
 
 
 @pytest.fixture
-def catalogue(app):
-    _catalogue(app)
+def catalogue(app, snapshot):
+    """The app with the test catalogue (made once per backend, put back for each test)."""
+    snapshot(app, "directory-catalogue", _catalogue)
     return app
 
 

@@ -24,11 +24,13 @@ run: install
 	$(BIN)/wisdom run --host 127.0.0.1 --port 5000
 
 ## Install the dev extras and run the whole suite (browser tests run when Chromium is installed)
+## on every core; TEST_WORKERS=0 runs it in one process, PYTEST_ARGS adds pytest options.
+TEST_WORKERS ?= auto
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

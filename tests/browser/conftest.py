@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from browser_support import AxeCache
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from wisdom.components import registry
@@ -67,6 +68,23 @@ def axe_source() -> str:
         return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text("utf-8")
     except ModuleNotFoundError:
         _unavailable("axe-playwright-python is not installed (pip install -e '.[dev]')")
+
+
+@pytest.fixture(scope="session")
+def axe_cache_dir(tmp_path_factory) -> Path:
+    """Where axe's verdicts are kept for this run: one directory that all xdist workers share."""
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's base (.../pytest-N/popen-gw0) is in the run's (.../pytest-N),
+    # which is new for each run: verdicts never outlive the run (nor the code they were for).
+    directory = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "axe-cache"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def axe(axe_source, axe_cache_dir) -> AxeCache:
+    """axe-core with its verdicts remembered by document (AxeCache), counting this test's runs."""
+    return AxeCache(axe_cache_dir, axe_source)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -128,9 +146,8 @@ def live_server(app, serve) -> str:
     return serve(app)
 
 
-@pytest.fixture
-def demo_app(app):
-    """The test app with the components' demo content loaded and indexed, so item pages exist."""
+def _load_demo(app) -> None:
+    """Load every component's demo content into the app's database, and index it."""
     with app.app_context():
         for loader in registry(app).demo_loaders:
             loader()
@@ -139,6 +156,14 @@ def demo_app(app):
     if "search" in app.cli.commands:
         result = app.test_cli_runner().invoke(args=["search", "rebuild"])
         assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def demo_app(app, snapshot):
+    """The test app with the components' demo content loaded and indexed, so item pages exist."""
+    # Loading and indexing takes over a second; after the first test on each backend (in each
+    # pytest-xdist worker) the database and index are put back from a snapshot instead.
+    snapshot(app, "browser-demo", _load_demo)
     return app
 
 

@@ -212,6 +212,7 @@ def signed_in(client):
 
 # What the browser tests report through their user properties, gathered for the summary below.
 _AXE_PAGES: dict[str, int] = {}
+_AXE_RUNS = {"axe_ran": 0, "axe_reused": 0}  # pages axe ran on; verdicts reused (AxeCache)
 _KNOWN_PROBLEMS: list[str] = []
 
 
@@ -223,6 +224,8 @@ def pytest_runtest_logreport(report):
         if name == "axe_pages":
             role, count = value
             _AXE_PAGES[role] = count
+        elif name in _AXE_RUNS:
+            _AXE_RUNS[name] += value
         elif name == "known_problem":
             _KNOWN_PROBLEMS.append(value)
 
@@ -233,6 +236,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "axe-core WCAG 2.2 AA: pages checked per role")
         for role, count in sorted(_AXE_PAGES.items()):
             terminalreporter.write_line(f"{role:<26} {count} pages")
+        terminalreporter.write_line(
+            f"axe ran on {_AXE_RUNS['axe_ran']} of them; the verdicts on the other "
+            f"{_AXE_RUNS['axe_reused']} were reused for the same document"
+        )
     if _KNOWN_PROBLEMS:
         terminalreporter.write_sep("-", "known problems seen (tolerated; see KNOWN_BROKEN_LINKS)")
         for problem in _KNOWN_PROBLEMS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,7 +30,6 @@ class PostgresSnapshots:
     """
 
     def __init__(self, url: str):
-        self.url = url
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.metadata = sa.MetaData()
         with self.engine.connect() as conn:
@@ -47,7 +47,8 @@ class PostgresSnapshots:
             for t in self.tables
         }
         self.may_skip_triggers = self._may_skip_triggers()
-        self.taken: dict[str, tuple[list[str], list[str]]] = {}  # name -> (tables, sequences)
+        # name -> (the tables that had rows, the statements that put each sequence back)
+        self.taken: dict[str, tuple[list[str], list[str]]] = {}
 
     def _may_skip_triggers(self) -> bool:
         try:
@@ -96,15 +97,13 @@ class PostgresSnapshots:
             for table in names
             if table in filled
         ]
+        if self.may_skip_triggers:  # SET LOCAL ends with the transaction
+            empty = ["SET LOCAL session_replication_role = replica"]
+            empty += [f'DELETE FROM public."{table}"' for table in names]  # noqa: S608
+        else:  # TRUNCATE ignores the triggers; rows then go back parents first
+            empty = [f"TRUNCATE {', '.join(names)} CASCADE"]
         with self.engine.begin() as conn:
-            if self.may_skip_triggers:
-                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                empty = [f'DELETE FROM public."{table}"' for table in names]  # noqa: S608
-                conn.exec_driver_sql("; ".join([*empty, *fills, *moves]))
-                conn.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
-            else:  # TRUNCATE ignores the triggers; rows go back parents first
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} CASCADE")
-                conn.exec_driver_sql("; ".join([*fills, *moves]))
+            conn.exec_driver_sql("; ".join([*empty, *fills, *moves]))
 
     def close(self) -> None:
         """Let go of the database."""
@@ -113,10 +112,8 @@ class PostgresSnapshots:
 
 def _sqlite_copy(source: str, target: str) -> None:
     """Copy one SQLite database over another with SQLite's backup API (consistent, WAL too)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    src.close()
-    dst.close()
 
 
 class Snapshots:
